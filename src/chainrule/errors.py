@@ -1,0 +1,29 @@
+"""The exceptions chainrule raises.
+
+Every error a user can provoke is a :class:`ChainruleError`, so one ``except`` clause catches
+them all and the command line turns them into one line on stderr. Each subclass also derives
+from the built-in exception a Python user would expect (``ValueError`` for bad values,
+``FileNotFoundError``-style ``OSError`` for files), so generic code keeps working.
+"""
+
+from __future__ import annotations
+
+
+class ChainruleError(Exception):
+    """Root of every error chainrule raises on purpose."""
+
+
+class ConfigurationError(ChainruleError, ValueError):
+    """A network or training setting is not valid (unknown name, impossible value)."""
+
+
+class DataError(ChainruleError, ValueError):
+    """Input data is unusable: wrong shape, non-finite values, unsuitable labels."""
+
+
+class TrainingDivergedError(ChainruleError, FloatingPointError):
+    """Training produced a non-finite cost; the network keeps its last finite parameters."""
+
+
+class ModelFileError(ChainruleError, OSError):
+    """A model file cannot be written or is not a valid chainrule model."""
