@@ -74,3 +74,76 @@ def test_bad_training_settings(rng):
         net.fit(X, Y, epochs=0)
     with pytest.raises(ConfigurationError, match="batch_size must be a positive integer"):
         net.fit(X, Y, batch_size=0)
+
+
+def two_blobs(rng, m=200):
+    X = np.hstack([rng.normal(-1, 1, size=(2, m // 2)), rng.normal(1, 1, size=(2, m // 2))])
+    Y = np.hstack([np.zeros((1, m // 2)), np.ones((1, m // 2))])
+    return X, Y
+
+
+def test_validation_history_and_early_stopping_restore_the_best(rng):
+    X, Y = two_blobs(rng)
+    net = cr.Network([2, 16, 1], "relu", seed=0, dtype="float64")
+    history = net.fit(
+        X,
+        Y,
+        epochs=500,
+        optimizer=cr.Adam(0.05),
+        batch_size=16,
+        validation_fraction=0.25,
+        patience=5,
+        tol=1e-3,
+    )
+    assert history.stop_reason == "converged"
+    assert history.epochs < 500
+    assert len(history.val_cost) == len(history.val_score) == history.epochs
+    best = int(np.argmax(history.val_score))
+    assert history.best_epoch == best + 1
+    # the network ends with the parameters of the best validation epoch
+    _, _, _, (X_val, Y_val) = net._hold_out(X, Y, None, 0.25)
+    assert net.score(X_val, Y_val) == pytest.approx(history.val_score[best])
+
+
+def test_validation_fraction_split_is_seeded_and_disjoint(rng):
+    X, Y = two_blobs(rng, 40)
+    net = cr.Network([2, 3, 1], seed=5)
+    X_train, _, _, (X_val, _) = net._hold_out(X, Y, None, 0.25)
+    assert X_train.shape[1] == 30 and X_val.shape[1] == 10
+    columns = {tuple(c) for c in X_train.T} | {tuple(c) for c in X_val.T}
+    assert len(columns) == 40
+    np.testing.assert_array_equal(net._hold_out(X, Y, None, 0.25)[3][0], X_val)
+
+
+def test_convergence_on_training_cost_without_validation(rng):
+    X, Y = two_blobs(rng)
+    net = cr.Network([2, 4, 1], "tanh", seed=0)
+    history = net.fit(X, Y, epochs=5000, learning_rate=0.5, patience=3, tol=1e-3)
+    assert history.stop_reason == "converged" and history.epochs < 5000
+    assert not history.val_score
+
+
+def test_adaptive_schedule_divides_by_five_on_stall(rng):
+    X, Y = two_blobs(rng)
+    net = cr.Network([2, 4, 1], "tanh", seed=0, dtype="float64")
+    history = net.fit(
+        X,
+        Y,
+        epochs=400,
+        optimizer=cr.SGD(0.5, momentum=0.0),
+        schedule="adaptive",
+        patience=2,
+        tol=1e-2,
+    )
+    rates = sorted(set(history.learning_rate), reverse=True)
+    assert rates[0] == 0.5 and len(rates) > 1
+    for higher, lower in zip(rates, rates[1:], strict=False):
+        assert lower == pytest.approx(higher / 5)
+    assert history.stop_reason == "converged"  # stops once the rate would drop below 1e-6
+    assert history.learning_rate[-1] < 1e-5
+
+
+def test_step_schedule_lowers_the_rate_each_step(rng):
+    X, Y = two_blobs(rng, 20)
+    history = cr.Network([2, 1], seed=0).fit(X, Y, epochs=6, schedule=cr.StepDecay(2, 0.5))
+    assert history.learning_rate == pytest.approx([0.1, 0.1, 0.05, 0.05, 0.025, 0.025])

@@ -14,8 +14,9 @@ or a gradient message is a single array.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from os import PathLike
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -23,13 +24,31 @@ from chainrule.activations import Activation, LeakyReLU, get_activation
 from chainrule.errors import ConfigurationError
 from chainrule.initializers import initial_weights
 from chainrule.outputs import Output, get_output
-from chainrule.validation import as_examples, as_targets, check_dtype, check_layer_sizes
+from chainrule.validation import (
+    as_examples,
+    as_targets,
+    as_weights,
+    check_dtype,
+    check_fraction,
+    check_layer_sizes,
+    check_positive,
+)
 
 if TYPE_CHECKING:
     from chainrule.optimizers import Optimizer
     from chainrule.training import History
 
-Cache = tuple[list[np.ndarray], list[np.ndarray]]
+
+class Cache(NamedTuple):
+    """What forward propagation keeps for backpropagation, indexed by layer ``l = 0..L``.
+
+    ``A[0] = X``; ``Z[l]`` and ``A[l]`` as in eqs. F1 to F3; ``D[l]`` is the scaled dropout
+    mask applied to ``A[l]`` in training (``None`` where there is no dropout).
+    """
+
+    Z: list[Any]
+    A: list[Any]
+    D: list[Any]
 
 
 class Network:
@@ -52,6 +71,15 @@ class Network:
         ``"float32"`` (default) or ``"float64"``.
     leaky_slope:
         Slope of ``leaky_relu`` for ``z < 0``; readable and settable as ``net.leaky_slope``.
+    l2:
+        L2 penalty strength ``lambda``: adds ``lambda / (2m) sum_l ||W[l]||^2`` to the cost
+        and ``(lambda / m) W[l]`` to ``dW[l]`` (eq. R1). Biases are not penalised.
+    dropout:
+        Probability ``p`` of zeroing each hidden unit during training (inverted dropout: the
+        kept units are scaled by ``1 / (1 - p)``); never applied at prediction.
+    init:
+        ``"auto"``: He for relu-family hidden layers, Glorot for the others and the output
+        layer; ``"he"`` or ``"glorot"``: that scheme for every layer.
 
     Attributes
     ----------
@@ -71,9 +99,14 @@ class Network:
         seed: int | None = None,
         dtype: str | np.dtype = "float32",
         leaky_slope: float = 0.01,
+        l2: float = 0.0,
+        dropout: float = 0.0,
+        init: str = "auto",
     ) -> None:
         self.layer_sizes = check_layer_sizes(layer_sizes)
         self.dtype = check_dtype(dtype)
+        self.l2 = check_positive("l2", l2, allow_zero=True)
+        self.dropout = check_fraction("dropout", dropout)
         self.output: Output = get_output(output_activation)
         self.seed = seed
         self.rng = np.random.default_rng(seed)
@@ -87,9 +120,12 @@ class Network:
 
         self.theta = np.zeros(self.n_params, dtype=self.dtype)
         self.W, self.b = self.unflatten(self.theta)
+        self.init = init
         for l in range(1, self.L + 1):
-            g = self.g[l] if l < self.L else None
-            scheme = g.init if g is not None else "glorot"
+            if init != "auto":
+                scheme = init
+            else:
+                scheme = self.g[l].init if l < self.L else "glorot"
             self.W[l][...] = initial_weights(scheme, *self.W[l].shape, self.rng)
 
     # ------------------------------------------------------------------ structure
@@ -146,6 +182,16 @@ class Network:
             named[f"{b_name}{l}"] = b[l]
         return named
 
+    def __getstate__(self) -> dict[str, Any]:
+        # W and b are views of theta; pickle theta alone and rebuild the views on load.
+        state = self.__dict__.copy()
+        del state["W"], state["b"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.W, self.b = self.unflatten(self.theta)
+
     def _hidden_activation_names(self, hidden_activation: str | Sequence[str]) -> list[str]:
         n_hidden = self.L - 1
         if isinstance(hidden_activation, str):
@@ -160,60 +206,102 @@ class Network:
 
     # ------------------------------------------------------------------ the math
 
-    def _forward(self, X: np.ndarray) -> Cache:
+    def _forward(self, X: np.ndarray, training: bool = False) -> Cache:
         """Forward propagation, keeping what backpropagation needs.
 
-        Returns ``(Z, A)``, lists indexed by layer: ``A[0] = X``, and for ``l = 1..L``
-        ``Z[l] = W[l] A[l-1] + b[l]`` (eq. F1) and ``A[l] = g[l](Z[l])`` (eqs. F2, F3).
-        ``Z[0]`` is ``None``.
+        For ``l = 1..L``: ``Z[l] = W[l] A[l-1] + b[l]`` (eq. F1) and ``A[l] = g[l](Z[l])``
+        (eqs. F2, F3). With ``training`` and dropout, each hidden ``A[l]`` is multiplied by
+        its mask ``D[l]`` (eq. R2).
         """
         Z: list[Any] = [None]
         A: list[Any] = [X]
+        D: list[Any] = [None]
         for l in range(1, self.L + 1):
             Z_l = self.W[l] @ A[l - 1]
             Z_l += self.b[l]
             Z.append(Z_l)
-            A.append(self.g[l].value(Z_l) if l < self.L else self.output.activation(Z_l))
-        return Z, A
+            if l == self.L:
+                A.append(self.output.activation(Z_l))
+                D.append(None)
+                continue
+            A_l = self.g[l].value(Z_l)
+            D.append(self._dropout_mask(A_l.shape) if training and self.dropout else None)
+            if D[l] is not None:
+                A_l *= D[l]
+            A.append(A_l)
+        return Cache(Z, A, D)
 
-    def _backward(self, cache: Cache, Y: np.ndarray, grads: np.ndarray) -> np.ndarray:
+    def _dropout_mask(self, shape: tuple[int, ...]) -> np.ndarray:
+        """Inverted dropout: 0 with probability p, else ``1 / (1 - p)``, so E[mask] = 1."""
+        keep = 1.0 - self.dropout
+        return (self.rng.random(shape, dtype=self.dtype) < keep) * self.dtype.type(1.0 / keep)
+
+    def _backward(
+        self,
+        cache: Cache,
+        Y: np.ndarray,
+        grads: np.ndarray,
+        weights: np.ndarray | None = None,
+    ) -> np.ndarray:
         """Backpropagation: the gradient of the cost, written into the flat ``grads``.
 
         From the fused output gradient ``dZ[L] = (A[L] - Y) / m`` (eq. B1), for ``l = L..1``:
         ``dW[l] = dZ[l] A[l-1]^T`` (B2), ``db[l] = sum_i dZ[l]`` (B3), and, except for the
         first layer, ``dA[l-1] = W[l]^T dZ[l]`` and ``dZ[l-1] = dA[l-1] * g'(Z[l-1])`` (B4).
+        Dropout masks ``dA[l-1]`` like ``A[l-1]`` (R2); the L2 penalty adds
+        ``(lambda / m) W[l]`` to ``dW[l]`` (R1).
         """
-        Z, A = cache
+        Z, A, D = cache
         dW, db = self.unflatten(grads)
-        dZ = self.output.dZ(A[self.L], Y)
+        dZ = self.output.dZ(A[self.L], Y, weights)
+        m = A[0].shape[1] if weights is None else weights.sum()
         for l in range(self.L, 0, -1):
             np.matmul(dZ, A[l - 1].T, out=dW[l])
             np.sum(dZ, axis=1, keepdims=True, out=db[l])
+            if self.l2:
+                dW[l][...] += (self.l2 / m) * self.W[l]
             if l > 1:
                 dA_prev = self.W[l].T @ dZ
-                dZ = dA_prev * self.g[l - 1].derivative(Z[l - 1], A[l - 1])
+                if D[l - 1] is None:
+                    g_prime = self.g[l - 1].derivative(Z[l - 1], A[l - 1])
+                else:
+                    dA_prev *= D[l - 1]
+                    # A[l-1] holds the masked activation; g' needs g(Z) itself
+                    g_prime = self.g[l - 1].derivative(Z[l - 1], self.g[l - 1].value(Z[l - 1]))
+                dZ = dA_prev * g_prime
         return grads
+
+    def _cost(self, cache: Cache, Y: np.ndarray, weights: np.ndarray | None = None) -> float:
+        """``J`` from a forward pass: the output's cost (C1 to C4) plus the L2 penalty (R1)."""
+        J = self.output.cost(cache.Z[self.L], Y, weights)
+        if self.l2:
+            m = Y.shape[1] if weights is None else weights.sum()
+            J += self.l2 / (2 * m) * sum(float((W * W).sum()) for W in self.W[1:])
+        return J
 
     # ------------------------------------------------------------------ public API
 
     def forward(self, X: Any) -> np.ndarray:
         """``A[L]`` for the examples ``X`` of shape ``(n[0], m)``; result ``(n[L], m)``."""
         X = as_examples(X, self.layer_sizes[0], self.dtype)
-        return self._forward(X)[1][self.L]
+        return self._forward(X).A[self.L]
 
-    def cost(self, X: Any, Y: Any) -> float:
-        """The cost ``J`` of the network on ``X`` ``(n[0], m)`` with targets ``Y`` ``(n[L], m)``."""
-        X, Y = self._check_data(X, Y)
-        Z, _ = self._forward(X)
-        return self.output.cost(Z[self.L], Y)
+    def cost(self, X: Any, Y: Any, sample_weight: Any = None) -> float:
+        """The cost ``J`` of the network on ``X`` ``(n[0], m)`` with targets ``Y`` ``(n[L], m)``.
 
-    def gradients(self, X: Any, Y: Any) -> dict[str, np.ndarray]:
+        ``sample_weight`` (``(m,)``, optional) turns the average over examples into a weighted
+        average. Dropout is never applied here, so the cost is deterministic.
+        """
+        X, Y, w = self._check_data(X, Y, sample_weight)
+        return self._cost(self._forward(X), Y, w)
+
+    def gradients(self, X: Any, Y: Any, sample_weight: Any = None) -> dict[str, np.ndarray]:
         """The exact gradient of :meth:`cost`: ``{"dW1": ..., "db1": ..., ...}``.
 
         Each ``dW[l]`` has the shape of ``W[l]`` and each ``db[l]`` that of ``b[l]``.
         """
-        X, Y = self._check_data(X, Y)
-        grads = self._backward(self._forward(X), Y, np.empty_like(self.theta))
+        X, Y, w = self._check_data(X, Y, sample_weight)
+        grads = self._backward(self._forward(X), Y, np.empty_like(self.theta), w)
         return self._named(*self.unflatten(grads), "dW", "db")
 
     def predict(self, X: Any) -> np.ndarray:
@@ -229,6 +317,25 @@ class Network:
             return A_L.argmax(axis=0)
         return A_L
 
+    def score(self, X: Any, Y: Any) -> float:
+        """Accuracy for sigmoid and softmax outputs, ``R^2`` for identity outputs.
+
+        A multi-unit sigmoid output counts an example as right only if every unit is.
+        """
+        X, Y, _ = self._check_data(X, Y)
+        return self._score(X, Y)
+
+    def _score(self, X: np.ndarray, Y: np.ndarray) -> float:
+        A_L = self._forward(X).A[self.L]
+        if self.output.name == "sigmoid":
+            return float(((A_L >= 0.5) == (Y >= 0.5)).all(axis=0).mean())
+        if self.output.name == "softmax":
+            return float((A_L.argmax(axis=0) == Y.argmax(axis=0)).mean())
+        residual = ((Y - A_L) ** 2).sum(axis=1)
+        total = ((Y - Y.mean(axis=1, keepdims=True)) ** 2).sum(axis=1)
+        r2 = np.where(total > 0, 1 - residual / np.where(total > 0, total, 1), residual == 0)
+        return float(r2.mean())
+
     def fit(
         self,
         X: Any,
@@ -236,33 +343,71 @@ class Network:
         *,
         epochs: int = 1000,
         learning_rate: float = 0.1,
-        batch_size: int | None = None,
-        shuffle: bool = True,
         optimizer: Optimizer | None = None,
-        callbacks: Sequence[Callable[..., Any]] = (),
+        sample_weight: Any = None,
+        validation_data: tuple[Any, Any] | None = None,
+        validation_fraction: float | None = None,
+        **settings: Any,
     ) -> History:
         """Train by gradient descent; returns the :class:`~chainrule.training.History`.
 
-        ``X`` is ``(n[0], m)`` and ``Y`` ``(n[L], m)``. With the default ``batch_size=None``
-        every epoch is one full-batch step ``theta -= learning_rate * dtheta``, the seed's
-        algorithm; an integer ``batch_size`` takes mini-batch steps over a seeded shuffle.
+        ``X`` is ``(n[0], m)`` and ``Y`` ``(n[L], m)``. With the defaults every epoch is one
+        full-batch step ``theta -= learning_rate * dtheta``, the seed's algorithm.
+
         ``optimizer`` replaces plain gradient descent (``learning_rate`` is then ignored).
-        ``callbacks`` are called as ``callback(net, epoch, history)`` after every epoch.
+        ``validation_data=(X_val, Y_val)``, or ``validation_fraction`` of the examples held
+        out by a seeded split, adds a validation cost and score per epoch and, with
+        ``patience``, early stopping on that score. Every other keyword (``batch_size``,
+        ``shuffle``, ``schedule``, ``clip_norm``, ``patience``, ``tol``, ``restore_best``,
+        ``callbacks``, ``checkpoint``, ``checkpoint_every``) is a
+        :class:`~chainrule.training.Trainer` setting.
         """
         from chainrule.optimizers import GradientDescent
         from chainrule.training import train
 
-        X, Y = self._check_data(X, Y)
+        X, Y, w = self._check_data(X, Y, sample_weight)
+        if validation_data is not None and validation_fraction is not None:
+            raise ConfigurationError("give validation_data or validation_fraction, not both")
+        if validation_fraction is not None:
+            X, Y, w, validation_data = self._hold_out(X, Y, w, validation_fraction)
+        elif validation_data is not None:
+            validation_data = self._check_data(*validation_data)[:2]
         return train(
             self,
             X,
             Y,
-            optimizer=optimizer or GradientDescent(learning_rate),
             epochs=epochs,
-            batch_size=batch_size,
-            shuffle=shuffle,
-            callbacks=callbacks,
+            optimizer=optimizer or GradientDescent(learning_rate),
+            sample_weight=w,
+            validation=validation_data,
+            **settings,
         )
+
+    def _hold_out(
+        self, X: np.ndarray, Y: np.ndarray, w: np.ndarray | None, fraction: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, tuple[np.ndarray, np.ndarray]]:
+        """Split off ``fraction`` of the examples for validation.
+
+        The permutation comes from a generator of its own, seeded from ``seed``, so a resumed
+        run holds out the same examples as the run it continues.
+        """
+        fraction = check_fraction("validation_fraction", fraction)
+        m = X.shape[1]
+        n_val = int(round(fraction * m))
+        if not 0 < n_val < m:
+            raise ConfigurationError(
+                f"validation_fraction={fraction} of {m} examples leaves no training or no "
+                "validation examples"
+            )
+        order = np.random.default_rng(None if self.seed is None else [self.seed, 1]).permutation(m)
+        val, kept = order[:n_val], order[n_val:]
+        return X[:, kept], Y[:, kept], None if w is None else w[:, kept], (X[:, val], Y[:, val])
+
+    def save(self, path: str | PathLike[str]) -> None:
+        """Write the network to one model file (see :mod:`chainrule.modelfile`), atomically."""
+        from chainrule.modelfile import save_network
+
+        save_network(self, path)
 
     def copy(self, dtype: str | np.dtype | None = None) -> Network:
         """An independent copy, optionally cast to another dtype."""
@@ -273,16 +418,21 @@ class Network:
             seed=self.seed,
             dtype=dtype or self.dtype,
             leaky_slope=self.leaky_slope,
+            l2=self.l2,
+            dropout=self.dropout,
+            init=self.init,
         )
         twin.theta[...] = self.theta
         twin.rng.bit_generator.state = self.rng.bit_generator.state
         return twin
 
-    def _check_data(self, X: Any, Y: Any) -> tuple[np.ndarray, np.ndarray]:
+    def _check_data(
+        self, X: Any, Y: Any, sample_weight: Any = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         X = as_examples(X, self.layer_sizes[0], self.dtype)
         Y = as_targets(Y, self.layer_sizes[-1], X.shape[1], self.dtype)
         self.output.check_targets(Y)
-        return X, Y
+        return X, Y, as_weights(sample_weight, X.shape[1], self.dtype)
 
     def __repr__(self) -> str:
         sizes = ", ".join(map(str, self.layer_sizes))

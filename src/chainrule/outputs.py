@@ -11,6 +11,10 @@ Each pair computes three things for the last layer ``L`` (``Z``, ``A`` and ``Y``
   how ``dJ/dA[L]`` and ``dA[L]/dZ[L]`` cancel.
 
 The 1/m lives here, once: every gradient further back inherits it through ``dZ[L]``.
+
+Both accept optional per-example ``weights`` of shape ``(1, m)``: the plain average
+``1/m sum_i`` becomes the weighted average ``sum_i w_i (...) / sum_i w_i`` (eq. C4), which
+equals the plain one when every ``w_i = 1``.
 """
 
 from __future__ import annotations
@@ -35,13 +39,27 @@ class Output(ABC):
         """``A[L] = g[L](Z[L])``."""
 
     @abstractmethod
-    def cost(self, Z: np.ndarray, Y: np.ndarray) -> float:
-        """The cost ``J`` from the logits ``Z = Z[L]``."""
+    def losses(self, Z: np.ndarray, Y: np.ndarray) -> np.ndarray:
+        """Per-entry losses from the logits ``Z = Z[L]``, shape ``(n[L], m)``."""
 
-    def dZ(self, A: np.ndarray, Y: np.ndarray) -> np.ndarray:
-        """Fused ``dZ[L] = (A[L] - Y) / m`` (eq. B1), shape ``(n[L], m)``."""
-        m = A.shape[1]
-        return (A - Y) / m
+    def cost(self, Z: np.ndarray, Y: np.ndarray, weights: np.ndarray | None = None) -> float:
+        """The cost ``J``: the losses summed over units, averaged over examples (C1 to C4)."""
+        losses = self.losses(Z, Y)
+        if weights is None:
+            return float(losses.sum() / Z.shape[1])
+        return float((losses * weights).sum() / weights.sum())
+
+    def dZ(self, A: np.ndarray, Y: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        """Fused ``dZ[L] = (A[L] - Y) / m`` (eq. B1), shape ``(n[L], m)``.
+
+        With weights: ``dZ[L] = (A[L] - Y) * w / sum_i w_i``.
+        """
+        # Both branches multiply by a per-example factor computed in A's dtype, so unit weights
+        # reproduce the unweighted gradient bit for bit.
+        if weights is None:
+            one = A.dtype.type(1)
+            return (A - Y) * (one / A.dtype.type(A.shape[1]))
+        return (A - Y) * (weights / weights.sum())
 
     @abstractmethod
     def check_targets(self, Y: np.ndarray) -> None:
@@ -62,10 +80,8 @@ class SigmoidCrossEntropy(Output):
     def activation(self, Z: np.ndarray) -> np.ndarray:
         return Sigmoid().value(Z)
 
-    def cost(self, Z: np.ndarray, Y: np.ndarray) -> float:
-        m = Z.shape[1]
-        losses = np.maximum(Z, 0) - Z * Y + np.log1p(np.exp(-np.abs(Z)))
-        return float(losses.sum() / m)
+    def losses(self, Z: np.ndarray, Y: np.ndarray) -> np.ndarray:
+        return np.maximum(Z, 0) - Z * Y + np.log1p(np.exp(-np.abs(Z)))
 
     def check_targets(self, Y: np.ndarray) -> None:
         if Y.size and (Y.min() < 0 or Y.max() > 1):
@@ -87,9 +103,8 @@ class SoftmaxCrossEntropy(Output):
     def activation(self, Z: np.ndarray) -> np.ndarray:
         return softmax(Z)
 
-    def cost(self, Z: np.ndarray, Y: np.ndarray) -> float:
-        m = Z.shape[1]
-        return float(-(Y * log_softmax(Z)).sum() / m)
+    def losses(self, Z: np.ndarray, Y: np.ndarray) -> np.ndarray:
+        return -(Y * log_softmax(Z))
 
     def check_targets(self, Y: np.ndarray) -> None:
         if Y.shape[0] < 2:
@@ -113,10 +128,9 @@ class IdentitySquaredError(Output):
     def activation(self, Z: np.ndarray) -> np.ndarray:
         return Identity().value(Z)
 
-    def cost(self, Z: np.ndarray, Y: np.ndarray) -> float:
-        m = Z.shape[1]
+    def losses(self, Z: np.ndarray, Y: np.ndarray) -> np.ndarray:
         E = Z - Y
-        return float((E * E).sum() / (2 * m))
+        return 0.5 * E * E
 
     def check_targets(self, Y: np.ndarray) -> None:
         """Any finite real value is a valid regression target."""

@@ -1,18 +1,29 @@
-"""The training loop: epochs of (mini-batch) forward, cost, backward and update."""
+"""The training loop: epochs of (mini-batch) forward, cost, backward and update.
+
+:class:`Trainer` holds every piece of state a run has (optimiser buffers, the shuffling
+generator, the early-stopping bookkeeping, the history), so a run can be checkpointed to a
+model file and resumed to give exactly the parameters an uninterrupted run would.
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from os import PathLike
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from chainrule.errors import ConfigurationError, TrainingDivergedError
+from chainrule.optimizers import GradientDescent, Optimizer
+from chainrule.schedules import Schedule, get_schedule
+from chainrule.validation import check_positive
 
 if TYPE_CHECKING:
     from chainrule.network import Network
-    from chainrule.optimizers import Optimizer
+
+Callback = Callable[["Network", int, "History"], Any]
 
 
 @dataclass
@@ -20,11 +31,19 @@ class History:
     """What training recorded, one entry per epoch.
 
     ``cost[k]`` is the training cost of epoch ``k + 1``: the mean over that epoch's
-    mini-batches (weighted by their sizes) of the cost before each update. With full-batch
-    descent it is exactly ``J`` at the start of the epoch.
+    mini-batches (weighted by their sizes) of the cost before each update; with full-batch
+    descent it is exactly ``J`` at the start of the epoch. ``val_cost`` and ``val_score``
+    (accuracy, or R^2 for an identity output) are filled when there is validation data.
+    ``stop_reason`` says why training ended: ``"epochs"``, ``"converged"`` (no improvement
+    for ``patience`` epochs), ``"callback"`` or ``"interrupted"``.
     """
 
     cost: list[float] = field(default_factory=list)
+    val_cost: list[float] = field(default_factory=list)
+    val_score: list[float] = field(default_factory=list)
+    learning_rate: list[float] = field(default_factory=list)
+    best_epoch: int | None = None
+    stop_reason: str = "epochs"
 
     @property
     def epochs(self) -> int:
@@ -39,58 +58,280 @@ def batches(m: int, batch_size: int, order: np.ndarray | None) -> list[Any]:
     return [order[start : start + batch_size] for start in starts]
 
 
-def train(
-    net: Network,
-    X: np.ndarray,
-    Y: np.ndarray,
-    *,
-    optimizer: Optimizer,
-    epochs: int,
-    batch_size: int | None = None,
-    shuffle: bool = True,
-    callbacks: Sequence[Callable[..., Any]] = (),
-) -> History:
-    """Train ``net`` on validated ``X`` ``(n[0], m)`` and ``Y`` ``(n[L], m)``.
-
-    Each step is: forward propagation, the cost from the logits, backpropagation into a reused
-    gradient buffer, and ``optimizer.step``. A callback that returns ``True`` stops training
-    after the current epoch. A non-finite cost raises
-    :class:`~chainrule.errors.TrainingDivergedError` and leaves ``net`` with the parameters
-    it had at the end of the last epoch whose cost was finite.
-    """
+def check_epochs(epochs: Any) -> int:
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
         raise ConfigurationError(f"epochs must be a positive integer, got {epochs!r}")
-    m = X.shape[1]
-    batch = m if batch_size is None else int(batch_size)
-    if batch < 1:
-        raise ConfigurationError(f"batch_size must be a positive integer, got {batch_size!r}")
-    batch = min(batch, m)
+    return int(epochs)
 
-    history = History()
-    grads = np.empty_like(net.theta)
-    last_finite = net.theta.copy()
-    # Overflow is detected below and reported as one clear error, not a stream of warnings.
-    with np.errstate(over="ignore", invalid="ignore"):
-        for epoch in range(1, epochs + 1):
-            order = net.rng.permutation(m) if shuffle and batch < m else None
-            total = 0.0
-            for columns in batches(m, batch, order):
-                X_batch, Y_batch = X[:, columns], Y[:, columns]
-                cache = net._forward(X_batch)
-                total += net.output.cost(cache[0][net.L], Y_batch) * X_batch.shape[1]
-                net._backward(cache, Y_batch, grads)
-                optimizer.step(net.theta, grads)
-            epoch_cost = total / m
-            if not np.isfinite(epoch_cost) or not np.isfinite(net.theta).all():
-                net.theta[...] = last_finite
-                previous = f"{history.cost[-1]:.6g}" if history.cost else "none yet"
-                raise TrainingDivergedError(
-                    f"training diverged at epoch {epoch}: the cost became {epoch_cost} "
-                    f"(last finite cost: {previous}); try a lower learning rate. The network "
-                    "keeps the parameters of the last finite epoch."
-                )
-            last_finite[...] = net.theta
-            history.cost.append(epoch_cost)
-            if any([callback(net, epoch, history) is True for callback in callbacks]):
-                break
-    return history
+
+class Trainer:
+    """Trains a :class:`~chainrule.network.Network`; keeps all state between epochs.
+
+    Parameters
+    ----------
+    optimizer:
+        Any :class:`~chainrule.optimizers.Optimizer`; default plain gradient descent, 0.1.
+    batch_size:
+        ``None`` for full batch (the seed's algorithm), else the mini-batch size.
+    shuffle:
+        Reshuffle the examples every epoch (seeded by the network's generator).
+    schedule:
+        A :class:`~chainrule.schedules.Schedule` or its name; default constant.
+    clip_norm:
+        If set, rescale the gradient so its global norm ``||dtheta||`` is at most this.
+    patience, tol:
+        Stop (or, with the adaptive schedule, lower the rate) once the monitored score has
+        not improved by ``tol`` for more than ``patience`` epochs. The score is the validation
+        score when there is validation data (early stopping), else minus the training cost.
+        ``patience=None`` (default) never stops early.
+    restore_best:
+        With validation data, end with the parameters of the best validation score.
+    callbacks:
+        Called as ``callback(net, epoch, history)`` after every epoch; returning ``True``
+        stops training.
+    checkpoint, checkpoint_every:
+        Write a resumable model file to ``checkpoint`` every ``checkpoint_every`` epochs.
+    """
+
+    def __init__(
+        self,
+        net: Network,
+        optimizer: Optimizer | None = None,
+        *,
+        batch_size: int | None = None,
+        shuffle: bool = True,
+        schedule: Schedule | str | None = None,
+        clip_norm: float | None = None,
+        patience: int | None = None,
+        tol: float = 1e-4,
+        restore_best: bool = True,
+        callbacks: Sequence[Callback] = (),
+        checkpoint: str | PathLike[str] | None = None,
+        checkpoint_every: int = 0,
+    ) -> None:
+        self.net = net
+        self.optimizer = optimizer or GradientDescent(0.1)
+        if batch_size is not None and (
+            isinstance(batch_size, bool)
+            or not isinstance(batch_size, (int, np.integer))
+            or batch_size < 1
+        ):
+            raise ConfigurationError(f"batch_size must be a positive integer, got {batch_size!r}")
+        self.batch_size = None if batch_size is None else int(batch_size)
+        self.shuffle = bool(shuffle)
+        self.schedule = (
+            get_schedule(schedule) if isinstance(schedule, str) else schedule or Schedule()
+        )
+        self.clip_norm = None if clip_norm is None else check_positive("clip_norm", clip_norm)
+        if patience is not None and (
+            isinstance(patience, bool) or int(patience) != patience or patience < 0
+        ):
+            raise ConfigurationError(f"patience must be a non-negative integer, got {patience!r}")
+        self.patience = patience
+        self.tol = check_positive("tol", tol, allow_zero=True)
+        self.restore_best = bool(restore_best)
+        self.callbacks = list(callbacks)
+        self.checkpoint = checkpoint
+        self.checkpoint_every = int(checkpoint_every)
+        if self.checkpoint_every and checkpoint is None:
+            raise ConfigurationError("checkpoint_every needs a checkpoint path")
+
+        self.alpha_0 = self.optimizer.learning_rate
+        self.history = History()
+        self.epochs_done = 0
+        self.best_score = -math.inf
+        self.best_theta: np.ndarray | None = None
+        self.no_improvement = 0
+
+    # ------------------------------------------------------------------ the loop
+
+    def fit(
+        self,
+        X: np.ndarray,
+        Y: np.ndarray,
+        epochs: int,
+        *,
+        sample_weight: np.ndarray | None = None,
+        validation: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> History:
+        """Run ``epochs`` more epochs on validated ``X`` ``(n[0], m)``, ``Y`` ``(n[L], m)``.
+
+        ``sample_weight`` is ``(1, m)`` or ``None``; ``validation`` is ``(X_val, Y_val)``.
+        A non-finite cost raises :class:`~chainrule.errors.TrainingDivergedError` and leaves
+        the network with the parameters of its last finite epoch.
+        """
+        epochs = check_epochs(epochs)
+        net = self.net
+        m = X.shape[1]
+        batch = m if self.batch_size is None else min(self.batch_size, m)
+        grads = np.empty_like(net.theta)
+        last_finite = net.theta.copy()
+        stop = None
+        # Overflow is detected below and reported as one clear error, not a stream of warnings.
+        with np.errstate(over="ignore", invalid="ignore"):
+            for _ in range(epochs):
+                epoch = self.epochs_done + 1
+                cost = self._run_epoch(X, Y, sample_weight, batch, grads)
+                if not np.isfinite(cost) or not np.isfinite(net.theta).all():
+                    net.theta[...] = last_finite
+                    previous = f"{self.history.cost[-1]:.6g}" if self.history.cost else "none yet"
+                    raise TrainingDivergedError(
+                        f"training diverged at epoch {epoch}: the cost became {cost} "
+                        f"(last finite cost: {previous}); try a lower learning rate. The "
+                        "network keeps the parameters of the last finite epoch."
+                    )
+                last_finite[...] = net.theta
+                self.epochs_done = epoch
+                self._record(cost, validation)
+                stop = self._end_of_epoch(validation is not None)
+                if any([callback(net, epoch, self.history) is True for callback in self.callbacks]):
+                    stop = stop or "callback"
+                if self.checkpoint_every and epoch % self.checkpoint_every == 0:
+                    self.save_checkpoint(self.checkpoint)
+                if stop:
+                    break
+        self.history.stop_reason = stop or "epochs"
+        if validation is not None and self.restore_best and self.best_theta is not None:
+            net.theta[...] = self.best_theta
+        return self.history
+
+    def _run_epoch(
+        self, X: np.ndarray, Y: np.ndarray, w: np.ndarray | None, batch: int, grads: np.ndarray
+    ) -> float:
+        """One pass over the data; returns the size-weighted mean of the mini-batch costs."""
+        net = self.net
+        m = X.shape[1]
+        order = net.rng.permutation(m) if self.shuffle and batch < m else None
+        total = 0.0
+        for columns in batches(m, batch, order):
+            X_batch, Y_batch = X[:, columns], Y[:, columns]
+            w_batch = None if w is None else w[:, columns]
+            if w_batch is not None and not w_batch.any():
+                continue  # a batch of zero-weight examples carries no gradient
+            cache = net._forward(X_batch, training=True)
+            total += net._cost(cache, Y_batch, w_batch) * X_batch.shape[1]
+            net._backward(cache, Y_batch, grads, w_batch)
+            if self.clip_norm is not None:
+                norm = float(np.linalg.norm(grads))
+                if norm > self.clip_norm:
+                    grads *= self.clip_norm / norm
+            self.optimizer.step(net.theta, grads)
+        return total / m
+
+    def _record(self, cost: float, validation: tuple[np.ndarray, np.ndarray] | None) -> None:
+        self.history.cost.append(cost)
+        self.history.learning_rate.append(self.optimizer.learning_rate)
+        if validation is not None:
+            X_val, Y_val = validation
+            self.history.val_cost.append(self.net._cost(self.net._forward(X_val), Y_val))
+            self.history.val_score.append(self.net._score(X_val, Y_val))
+
+    def _end_of_epoch(self, validating: bool) -> str | None:
+        """Track the best score, apply the schedule; the reason to stop, if any."""
+        score = self.history.val_score[-1] if validating else -self.history.cost[-1]
+        if score < self.best_score + self.tol:
+            self.no_improvement += 1
+        else:
+            self.no_improvement = 0
+        if score > self.best_score:
+            self.best_score = score
+            self.history.best_epoch = self.epochs_done
+            if validating and self.restore_best:
+                self.best_theta = self.net.theta.copy()
+
+        self.optimizer.learning_rate = self.schedule.rate(
+            self.alpha_0, self.optimizer.learning_rate, self.epochs_done
+        )
+        if self.patience is not None and self.no_improvement > self.patience:
+            lowered = self.schedule.on_stall(self.optimizer.learning_rate)
+            if lowered is None:
+                return "converged"
+            self.optimizer.learning_rate = lowered
+            self.no_improvement = 0
+        return None
+
+    # ------------------------------------------------------------------ checkpoints
+
+    def settings(self) -> dict[str, Any]:
+        """The trainer's configuration as JSON-ready values."""
+        return {
+            "batch_size": self.batch_size,
+            "shuffle": self.shuffle,
+            "schedule": {"name": self.schedule.name, **self.schedule.hyperparameters()},
+            "clip_norm": self.clip_norm,
+            "patience": self.patience,
+            "tol": self.tol,
+            "restore_best": self.restore_best,
+            "checkpoint_every": self.checkpoint_every,
+        }
+
+    def save_checkpoint(self, path: str | PathLike[str]) -> None:
+        """Write the network and the full training state to one model file (atomically)."""
+        from chainrule.modelfile import save_network
+
+        optimizer = self.optimizer.state_dict()
+        arrays = {f"optimizer.{k}": v for k, v in optimizer.pop("state").items()}
+        if self.best_theta is not None:
+            arrays["best_theta"] = self.best_theta
+        training = {
+            "settings": self.settings(),
+            "optimizer": optimizer,
+            "alpha_0": self.alpha_0,
+            "epochs_done": self.epochs_done,
+            "best_score": self.best_score if math.isfinite(self.best_score) else None,
+            "no_improvement": self.no_improvement,
+            "history": asdict(self.history),
+            "rng": self.net.rng.bit_generator.state,
+        }
+        save_network(self.net, path, training=training, arrays=arrays)
+
+    @classmethod
+    def resume(
+        cls,
+        path: str | PathLike[str],
+        *,
+        callbacks: Sequence[Callback] = (),
+        checkpoint: str | PathLike[str] | None = None,
+    ) -> Trainer:
+        """Rebuild the network and trainer saved by :meth:`save_checkpoint`.
+
+        ``trainer.fit(X, Y, epochs=total - trainer.epochs_done)`` then continues exactly as
+        the interrupted run would have. New checkpoints go to ``checkpoint`` (default: the
+        same file).
+        """
+        from chainrule.errors import ModelFileError
+        from chainrule.modelfile import read_network
+
+        net, header, arrays = read_network(path)
+        training = header.get("training")
+        if not training:
+            raise ModelFileError(f"{path}: holds a model but no training state to resume from")
+        saved_optimizer = dict(training["optimizer"])
+        saved_optimizer["state"] = {
+            k.removeprefix("optimizer."): v for k, v in arrays.items() if k.startswith("optimizer.")
+        }
+        settings = dict(training["settings"])
+        schedule = settings.pop("schedule")
+        trainer = cls(
+            net,
+            Optimizer.from_state_dict(saved_optimizer),
+            schedule=get_schedule(schedule.pop("name"), **schedule),
+            callbacks=callbacks,
+            checkpoint=checkpoint or path,
+            **settings,
+        )
+        trainer.alpha_0 = float(training["alpha_0"])
+        trainer.epochs_done = int(training["epochs_done"])
+        best = training["best_score"]
+        trainer.best_score = -math.inf if best is None else float(best)
+        trainer.no_improvement = int(training["no_improvement"])
+        trainer.history = History(**training["history"])
+        trainer.best_theta = arrays.get("best_theta")
+        net.rng.bit_generator.state = training["rng"]
+        return trainer
+
+
+def train(net: Network, X: np.ndarray, Y: np.ndarray, *, epochs: int, **settings: Any) -> History:
+    """Train ``net`` on validated data with a fresh :class:`Trainer`; returns its history."""
+    fit_options = {k: settings.pop(k) for k in ("sample_weight", "validation") if k in settings}
+    return Trainer(net, **settings).fit(X, Y, epochs, **fit_options)

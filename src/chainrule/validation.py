@@ -60,6 +60,14 @@ def check_positive(name: str, value: Any, *, allow_zero: bool = False) -> float:
     return number
 
 
+def check_fraction(name: str, value: Any) -> float:
+    """Return ``value`` as a float if it lies in ``[0, 1)``."""
+    number = check_positive(name, value, allow_zero=True)
+    if number >= 1:
+        raise ConfigurationError(f"{name} must be in [0, 1), got {value!r}")
+    return number
+
+
 def as_numeric_array(values: Any, name: str, dtype: np.dtype) -> np.ndarray:
     """``np.asarray(values, dtype)``, refusing strings, objects and non-finite numbers."""
     raw = np.asarray(values)
@@ -99,3 +107,17 @@ def as_targets(Y: Any, n_outputs: int, m: int, dtype: np.dtype, name: str = "Y")
     if Y.shape != (n_outputs, m):
         raise DataError(f"{name} must have shape (n[L], m) = ({n_outputs}, {m}), got {Y.shape}")
     return Y
+
+
+def as_weights(sample_weight: Any, m: int, dtype: np.dtype) -> np.ndarray | None:
+    """Validate per-example weights ``(m,)``: finite, >= 0, not all 0. Returns ``(1, m)``."""
+    if sample_weight is None:
+        return None
+    w = as_numeric_array(sample_weight, "sample_weight", dtype)
+    if w.shape != (m,):
+        raise DataError(
+            f"sample_weight must have shape ({m},), one weight per example, got {w.shape}"
+        )
+    if (w < 0).any() or not w.any():
+        raise DataError("sample_weight must be >= 0 with at least one positive weight")
+    return w.reshape(1, m)
