@@ -32,5 +32,6 @@ def test_every_equation_links_to_a_real_function():
 
 def test_every_numbered_equation_has_a_link():
     text = DOCS.read_text(encoding="utf-8")
-    for label in ("F1", "F2", "F3", "C1", "C2", "C3", "B1", "B2", "B3", "B4", "U1"):
+    labels = ("F1", "F2", "F3", "C1", "C2", "C3", "C4", "B1", "B2", "B3", "B4", "U1", "R1", "R2")
+    for label in labels:
         assert f"({label})" in text, label
