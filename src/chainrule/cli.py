@@ -1,10 +1,14 @@
-"""The ``chainrule`` command line (typer for the commands, rich for the display)."""
+"""The ``chainrule`` command line: typer for the commands, rich for the display.
+
+Every command that reports numbers takes ``--json`` and then prints one JSON object on stdout
+(progress goes to stderr). User errors print one line on stderr and exit with status 2.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
-import time
+from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
@@ -13,12 +17,12 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from chainrule import __version__
-from chainrule.datasets import load_dataset
-from chainrule.errors import ChainruleError, ConfigurationError
+from chainrule import __version__, commands
+from chainrule.datasets import CATALOGUE, load_data
+from chainrule.errors import ChainruleError, ConfigurationError, DataError
+from chainrule.explain import explain as explain_network
+from chainrule.gradcheck import gradcheck as run_gradcheck
 from chainrule.network import Network
-from chainrule.optimizers import GradientDescent
-from chainrule.preprocessing import Standardizer
 
 app = typer.Typer(
     help="chainrule: neural networks from the chain rule up.",
@@ -29,6 +33,11 @@ app = typer.Typer(
 stderr = Console(stderr=True)
 stdout = Console()
 
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")]
+ModelOption = Annotated[
+    Path, typer.Option("--model", "-m", help="A model file from 'train --save'.")
+]
+
 
 def fail(message: str) -> None:
     """Report a user error as one line on stderr and exit with status 2."""
@@ -36,13 +45,28 @@ def fail(message: str) -> None:
     raise typer.Exit(code=2)
 
 
-def parse_sizes(text: str) -> list[int]:
+def emit_json(result: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(result) + "\n")
+
+
+def parse_sizes(text: str, option: str) -> list[int]:
     try:
-        return [int(part) for part in text.split(",") if part.strip()]
+        sizes = [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
         raise ConfigurationError(
-            f"--hidden must be comma-separated integers like 64,32, got {text!r}"
+            f"{option} must be comma-separated integers like 64,32, got {text!r}"
         ) from None
+    if any(n < 1 for n in sizes):
+        raise ConfigurationError(f"{option} sizes must be positive, got {text!r}")
+    return sizes
+
+
+def check_writable(path: Path | None, option: str) -> None:
+    """Fail before any work if an output file could not be written."""
+    if path is not None and not path.parent.exists():
+        raise DataError(f"{option} {path}: the folder {path.parent} does not exist")
+    if path is not None and path.is_dir():
+        raise DataError(f"{option} {path}: is a folder")
 
 
 def version_callback(value: bool) -> None:
@@ -63,65 +87,114 @@ def main(
     """chainrule: neural networks from the chain rule up."""
 
 
+# ---------------------------------------------------------------------- datasets
+
+
+@app.command()
+def datasets(json_output: JsonOption = False) -> None:
+    """List the bundled data sets (any CSV, NPZ or IDX file works too)."""
+    entries = {name: description for name, (_, description) in CATALOGUE.items()}
+    if json_output:
+        emit_json({"datasets": entries, "default": "breast-cancer"})
+        return
+    table = Table(title="bundled data sets")
+    table.add_column("name", style="bold")
+    table.add_column("description")
+    for name, description in entries.items():
+        table.add_row(name, description)
+    stdout.print(table)
+
+
+# ---------------------------------------------------------------------- train
+
+
 @app.command()
 def train(
-    data: Annotated[str, typer.Option(help="Bundled data set to train on.")] = "breast-cancer",
+    data: Annotated[
+        str, typer.Option(help="Bundled data set name, or a .csv/.npz/IDX path.")
+    ] = "breast-cancer",
+    target: Annotated[
+        str | None, typer.Option(help="Label column of a CSV (default: the last).")
+    ] = None,
     hidden: Annotated[str, typer.Option(help="Hidden layer sizes, comma-separated.")] = "16",
-    activation: Annotated[str, typer.Option(help="Hidden activation.")] = "relu",
-    epochs: Annotated[int, typer.Option(help="Full passes over the training data.")] = 1000,
+    activation: Annotated[
+        str, typer.Option(help="Hidden activation: relu, leaky_relu, tanh, sigmoid, identity.")
+    ] = "relu",
+    output: Annotated[
+        str, typer.Option(help="Output: auto, sigmoid, softmax or identity.")
+    ] = "auto",
+    optimizer: Annotated[str, typer.Option(help="gd, sgd, rmsprop, adam or adamw.")] = "gd",
     lr: Annotated[float, typer.Option("--lr", help="Learning rate alpha.")] = 0.1,
+    epochs: Annotated[int, typer.Option(help="Passes over the training data.")] = 1000,
     batch_size: Annotated[int, typer.Option(help="Mini-batch size; 0 for full batch.")] = 0,
-    test_size: Annotated[float, typer.Option(help="Fraction held out for testing.")] = 0.25,
+    alpha: Annotated[float, typer.Option(help="L2 penalty strength.")] = 0.0,
+    dropout: Annotated[float, typer.Option(help="Dropout probability on hidden layers.")] = 0.0,
+    early_stopping: Annotated[
+        bool,
+        typer.Option(
+            "--early-stopping",
+            help="Hold out 10% of the training rows; stop when their score stalls.",
+        ),
+    ] = False,
+    patience: Annotated[
+        int, typer.Option(help="Epochs without improvement before early stopping.")
+    ] = 10,
+    test_size: Annotated[float, typer.Option(help="Fraction of rows held out for testing.")] = 0.25,
     seed: Annotated[int, typer.Option(help="Seed for the split, initialisation and shuffle.")] = 0,
     dtype: Annotated[str, typer.Option(help="float32 or float64.")] = "float32",
-    json_output: Annotated[
-        bool, typer.Option("--json", help="Print the report as one JSON object.")
-    ] = False,
+    standardize: Annotated[
+        bool, typer.Option(help="Standardise features (stored in the model).")
+    ] = True,
+    save: Annotated[Path | None, typer.Option(help="Write the trained model to this file.")] = None,
+    plot: Annotated[
+        Path | None, typer.Option(help="Write the training curves to this PNG.")
+    ] = None,
+    json_output: JsonOption = False,
 ) -> None:
-    """Train the seed's network (sigmoid output, cross-entropy) on a bundled data set."""
+    """Train a network with a live progress bar, report train/test metrics, optionally save."""
     try:
-        report = _train(
-            data, hidden, activation, epochs, lr, batch_size, test_size, seed, dtype, json_output
+        check_writable(save, "--save")
+        check_writable(plot, "--plot")
+        settings = commands.TrainSettings(
+            data=data,
+            target=target,
+            hidden=parse_sizes(hidden, "--hidden"),
+            activation=activation,
+            output=output,
+            optimizer=optimizer,
+            lr=lr,
+            epochs=epochs,
+            batch_size=batch_size,
+            alpha=alpha,
+            dropout=dropout,
+            early_stopping=early_stopping,
+            patience=patience,
+            test_size=test_size,
+            seed=seed,
+            dtype=dtype,
+            standardize=standardize,
         )
+        model, _, report = _train_with_progress(settings, quiet=json_output)
+        if save is not None:
+            commands.save_model(model, save)
+            report["saved"] = str(save)
+        if plot is not None:
+            _plot(model, plot, with_data=True)
+            report["plot"] = str(plot)
     except ChainruleError as exc:
         fail(str(exc))
     if json_output:
-        sys.stdout.write(json.dumps(report) + "\n")
+        emit_json(report)
     else:
-        _print_report(report)
+        _print_train_report(report)
 
 
-def _train(
-    data: str,
-    hidden: str,
-    activation: str,
-    epochs: int,
-    lr: float,
-    batch_size: int,
-    test_size: float,
-    seed: int,
-    dtype: str,
-    quiet: bool,
-) -> dict[str, Any]:
-    from sklearn.model_selection import train_test_split
-
-    dataset = load_dataset(data)
-    if not 0 < test_size < 1:
-        raise ConfigurationError(f"--test-size must be between 0 and 1, got {test_size}")
-    X_train, X_test, y_train, y_test = train_test_split(
-        dataset.X, dataset.y, test_size=test_size, random_state=seed, stratify=dataset.y
-    )
-    scaler = Standardizer.fit(X_train)
-    X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
-
-    sizes = [X_train.shape[1], *parse_sizes(hidden), 1]
-    net = Network(sizes, activation, "sigmoid", seed=seed, dtype=dtype)
-    optimizer = GradientDescent(lr)
-    start = time.perf_counter()
+def _train_with_progress(settings: commands.TrainSettings, quiet: bool) -> tuple[Any, Any, dict]:
     with Progress(
         TextColumn("[bold]epoch {task.completed:>5.0f}/{task.total:.0f}"),
         BarColumn(),
         TextColumn("cost {task.fields[cost]:.5f}"),
+        TextColumn("{task.fields[score]}"),
         TimeElapsedColumn(),
         TextColumn("left"),
         TimeRemainingColumn(),
@@ -129,51 +202,239 @@ def _train(
         disable=quiet or not stderr.is_terminal,
         transient=True,
     ) as progress:
-        task = progress.add_task("train", total=epochs, cost=float("nan"))
+        task = progress.add_task("train", total=settings.epochs, cost=float("nan"), score="")
 
         def show(net: Network, epoch: int, history: Any) -> None:
-            progress.update(task, completed=epoch, cost=history.cost[-1])
+            score = f"val {history.val_score[-1]:.4f}" if history.val_score else ""
+            progress.update(task, completed=epoch, cost=history.cost[-1], score=score)
 
-        history = net.fit(
-            X_train.T,
-            y_train,
-            epochs=epochs,
-            optimizer=optimizer,
-            batch_size=batch_size or None,
-            callbacks=[show],
-        )
-    seconds = time.perf_counter() - start
-    return {
-        "data": data,
-        "layers": sizes,
-        "hidden_activation": activation,
-        "output_activation": "sigmoid",
-        "epochs": history.epochs,
-        "learning_rate": lr,
-        "final_cost": history.cost[-1],
-        "train_accuracy": _accuracy(net, X_train, y_train),
-        "test_accuracy": _accuracy(net, X_test, y_test),
-        "train_examples": len(y_train),
-        "test_examples": len(y_test),
-        "seconds": seconds,
-    }
+        return commands.train(settings, callbacks=[show])
 
 
-def _accuracy(net: Network, X_rows: np.ndarray, y: np.ndarray) -> float:
-    return float((net.predict(X_rows.T)[0] == y).mean())
+def _metric_text(measured: dict[str, Any]) -> str:
+    if "accuracy" in measured:
+        return f"accuracy {measured['accuracy']:.2%}"
+    return f"R² {measured['r2']:.4f}, MSE {measured['mse']:.4g}"
 
 
-def _print_report(report: dict[str, Any]) -> None:
+def _print_train_report(report: dict[str, Any]) -> None:
     table = Table(title=f"chainrule train: {report['data']}", show_header=False)
     table.add_column(style="bold")
     table.add_column(justify="right")
+    layers = "-".join(map(str, report["layers"]))
     table.add_row(
-        "network",
-        "-".join(map(str, report["layers"])) + f" ({report['hidden_activation']} / sigmoid)",
+        "network", f"{layers} ({report['hidden_activation']} / {report['output_activation']})"
     )
-    table.add_row("epochs", str(report["epochs"]))
+    table.add_row("optimizer", report["optimizer"])
+    table.add_row("epochs", f"{report['epochs']} ({report['stop_reason']})")
     table.add_row("final training cost", f"{report['final_cost']:.5f}")
-    table.add_row("train accuracy", f"{report['train_accuracy']:.2%} of {report['train_examples']}")
-    table.add_row("test accuracy", f"{report['test_accuracy']:.2%} of {report['test_examples']}")
+    table.add_row("train", f"{_metric_text(report['train'])} on {report['train_examples']}")
+    table.add_row("test", f"{_metric_text(report['test'])} on {report['test_examples']}")
     table.add_row("time", f"{report['seconds']:.2f} s")
+    for key in ("saved", "plot"):
+        if key in report:
+            table.add_row(key, report[key])
     stdout.print(table)
+
+
+# ---------------------------------------------------------------------- evaluate / predict
+
+
+@app.command()
+def evaluate(
+    model: ModelOption,
+    data: Annotated[
+        str | None, typer.Option(help="Data to evaluate on (default: the model's test split).")
+    ] = None,
+    target: Annotated[str | None, typer.Option(help="Label column of a CSV.")] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Accuracy, precision/recall/F1 and confusion matrix, or MSE/MAE/R² for regression."""
+    try:
+        loaded = commands.load_model(model)
+        rows, which = commands.evaluation_data(loaded, data, target)
+        result = {
+            "model": str(model),
+            "data": rows.name,
+            "rows": which,
+            "examples": len(rows.y),
+            **commands.evaluate(loaded, rows),
+        }
+    except ChainruleError as exc:
+        fail(str(exc))
+    if json_output:
+        emit_json(result)
+        return
+    stdout.print(f"[bold]{model}[/] on {result['data']} ({which}, {result['examples']} examples)")
+    if "accuracy" not in result:
+        for key in ("mse", "mae", "r2"):
+            stdout.print(f"  {key.upper():>4}: {result[key]:.6g}")
+        return
+    stdout.print(f"  accuracy: {result['accuracy']:.2%}   macro F1: {result['macro_f1']:.4f}")
+    per_class = Table("class", "precision", "recall", "F1", "support")
+    for label, values in result["per_class"].items():
+        per_class.add_row(
+            label,
+            f"{values['precision']:.3f}",
+            f"{values['recall']:.3f}",
+            f"{values['f1']:.3f}",
+            str(values["support"]),
+        )
+    stdout.print(per_class)
+    confusion = Table("true \\ predicted", *result["labels"], title="confusion matrix")
+    for label, row in zip(result["labels"], result["confusion_matrix"], strict=True):
+        confusion.add_row(label, *map(str, row))
+    stdout.print(confusion)
+
+
+@app.command()
+def predict(
+    model: ModelOption,
+    data: Annotated[str, typer.Option(help="Data to predict: bundled name or .csv/.npz/IDX path.")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the CSV here instead of stdout.")
+    ] = None,
+) -> None:
+    """Predictions (and class probabilities) as CSV."""
+    try:
+        check_writable(output, "--output")
+        loaded = commands.load_model(model)
+        rows = load_data(data, loaded.meta.get("target"), require_target=False)
+        loaded.check_features(rows)
+        text = commands.predictions_csv(loaded, rows.X)
+        if output is None:
+            sys.stdout.write(text)
+        else:
+            commands.write_text_atomically(output, text)
+            stderr.print(f"wrote {len(rows.X)} predictions to {output}")
+    except ChainruleError as exc:
+        fail(str(exc))
+
+
+# ---------------------------------------------------------------------- gradcheck / explain
+
+
+@app.command()
+def gradcheck(
+    layers: Annotated[str, typer.Option(help="Layer sizes n[0],...,n[L].")] = "30,16,1",
+    activation: Annotated[str, typer.Option(help="Hidden activation.")] = "relu",
+    output: Annotated[str, typer.Option(help="sigmoid, softmax or identity.")] = "sigmoid",
+    examples: Annotated[int, typer.Option(help="Random examples m to check on.")] = 8,
+    seed: Annotated[int, typer.Option(help="Seed for the data and the network.")] = 0,
+    tolerance: Annotated[float, typer.Option(help="Largest relative error that passes.")] = 1e-7,
+    json_output: JsonOption = False,
+) -> None:
+    """Check backpropagation against finite differences, per parameter."""
+    try:
+        sizes = parse_sizes(layers, "--layers")
+        net = Network(sizes, activation, output, seed=seed, dtype="float64")
+        rng = np.random.default_rng(seed)
+        for l in range(1, net.L + 1):  # away from relu kinks, as after some training
+            net.b[l][...] = rng.normal(scale=0.1, size=net.b[l].shape)
+        if examples < 1:
+            raise ConfigurationError(f"--examples must be at least 1, got {examples}")
+        X = rng.normal(size=(sizes[0], examples))
+        n_out = sizes[-1]
+        if output == "softmax":
+            Y = np.eye(n_out)[rng.integers(0, n_out, examples)].T
+        elif output == "sigmoid":
+            Y = (rng.random((n_out, examples)) > 0.5).astype(float)
+        else:
+            Y = rng.normal(size=(n_out, examples))
+        errors = run_gradcheck(net, X, Y)
+    except ChainruleError as exc:
+        fail(str(exc))
+    passed = all(e < tolerance for e in errors.values())
+    if json_output:
+        emit_json(
+            {
+                "layers": sizes,
+                "activation": activation,
+                "output": output,
+                "tolerance": tolerance,
+                "relative_errors": errors,
+                "passed": passed,
+            }
+        )
+    else:
+        table = Table(
+            "parameter",
+            "shape",
+            "relative error",
+            "result",
+            title=f"gradient check: {'-'.join(map(str, sizes))} {activation}/{output}",
+        )
+        for name, error in errors.items():
+            verdict = "[green]pass[/]" if error < tolerance else "[red]FAIL[/]"
+            table.add_row(name, str(net.params[name].shape), f"{error:.2e}", verdict)
+        stdout.print(table)
+    if not passed:
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def explain(
+    layers: Annotated[str, typer.Option(help="Layer sizes n[0],...,n[L].")] = "30,16,1",
+    activation: Annotated[str, typer.Option(help="Hidden activation.")] = "relu",
+    output: Annotated[str, typer.Option(help="sigmoid, softmax or identity.")] = "sigmoid",
+    format: Annotated[str, typer.Option("--format", help="text, markdown or latex.")] = "text",
+    json_output: JsonOption = False,
+) -> None:
+    """Print the forward and backward equations of a network with every matrix's shape."""
+    try:
+        if format not in ("text", "markdown", "latex"):
+            raise ConfigurationError(f"--format must be text, markdown or latex, not {format!r}")
+        net = Network(parse_sizes(layers, "--layers"), activation, output)
+        explanation = explain_network(net)
+    except ChainruleError as exc:
+        fail(str(exc))
+    if json_output:
+        emit_json(explanation.as_dict())
+    else:
+        sys.stdout.write(explanation.render(format) + "\n")
+
+
+# ---------------------------------------------------------------------- plot
+
+
+@app.command()
+def plot(
+    model: ModelOption,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="PNG to write (default: the model's name with .png)."),
+    ] = None,
+    data: Annotated[
+        str | None,
+        typer.Option(
+            help="Two-feature data for the decision boundary (default: the training data)."
+        ),
+    ] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Loss and validation curves, and for two-feature data the decision boundary, as PNG."""
+    output = output or model.with_suffix(".png")
+    try:
+        check_writable(output, "--output")
+        loaded = commands.load_model(model)
+        width, height = _plot(loaded, output, with_data=True, data=data)
+    except ChainruleError as exc:
+        fail(str(exc))
+    result = {"model": str(model), "png": str(output), "width": width, "height": height}
+    if json_output:
+        emit_json(result)
+    else:
+        stdout.print(f"wrote {output} ({width}x{height})")
+
+
+def _plot(model: Any, path: Path, with_data: bool, data: str | None = None) -> tuple[int, int]:
+    from chainrule.plotting import plot_model
+
+    boundary = None
+    if with_data and model.net.layer_sizes[0] == 2 and not model.is_regression:
+        rows = load_data(
+            data or model.meta["data"], model.meta.get("target"), model.meta["split"]["seed"]
+        )
+        model.check_features(rows)
+        boundary = (rows.X, rows.y, lambda X: model.predict(X)[0])
+    return plot_model(path, model.meta["history"], boundary)

@@ -1,17 +1,20 @@
-"""Data sets bundled with chainrule, loaded from the packages that ship them.
+"""Data sets bundled with chainrule, and loading a data set by name or by file.
 
 Rows are samples, as everywhere outside the core: ``X`` is ``(m, n[0])``, ``y`` is ``(m,)``.
-scikit-learn ships these tables inside its wheel, so nothing is downloaded.
+The bundled tables come from the packages that ship them (scikit-learn's wheel holds its toy
+data sets; ``mnist1d`` generates MNIST-1D from its templates), so nothing is downloaded.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from chainrule.errors import ConfigurationError
+from chainrule.readers import read_table
 
 
 @dataclass(frozen=True)
@@ -19,36 +22,109 @@ class Dataset:
     name: str
     X: np.ndarray
     y: np.ndarray
-    task: str  # "binary", "multiclass" or "regression"
-    description: str
+    feature_names: list[str]
+    target_name: str
+    description: str = ""
+    regression: bool | None = None
+
+    @property
+    def is_regression(self) -> bool:
+        """Bundled data sets say; for files, real targets with a fractional part mean
+        regression and anything else classes (``--output identity`` overrides)."""
+        if self.regression is not None:
+            return self.regression
+        return self.y.dtype.kind == "f" and not np.array_equal(self.y, np.round(self.y))
 
 
-def _sklearn_loader(function_name: str) -> Callable[[], tuple[np.ndarray, np.ndarray]]:
-    def load() -> tuple[np.ndarray, np.ndarray]:
+def _sklearn(function_name: str) -> Callable[[int], tuple[np.ndarray, np.ndarray, list[str]]]:
+    def load(seed: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
         import sklearn.datasets
 
-        return getattr(sklearn.datasets, function_name)(return_X_y=True)
+        bunch = getattr(sklearn.datasets, function_name)()
+        names = [str(n) for n in getattr(bunch, "feature_names", range(bunch.data.shape[1]))]
+        return bunch.data, bunch.target, names
 
     return load
 
 
-_CATALOGUE = {
+def _two_moons(seed: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    from sklearn.datasets import make_moons
+
+    X, y = make_moons(n_samples=500, noise=0.2, random_state=seed)
+    return X, y, ["x1", "x2"]
+
+
+def _mnist1d(seed: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    from mnist1d.data import get_dataset_args, make_dataset
+
+    args = get_dataset_args()
+    args.seed = seed
+    data = make_dataset(args)  # generated from the package's templates; no download
+    X = np.vstack([data["x"], data["x_test"]])
+    return X, np.concatenate([data["y"], data["y_test"]]), [f"t{i}" for i in range(X.shape[1])]
+
+
+CATALOGUE: dict[str, tuple[Callable[[int], tuple[np.ndarray, np.ndarray, list[str]]], str]] = {
     "breast-cancer": (
-        _sklearn_loader("load_breast_cancer"),
-        "binary",
-        "Wisconsin breast-cancer diagnosis: 569 samples, 30 features, 2 classes",
+        _sklearn("load_breast_cancer"),
+        "Wisconsin breast-cancer diagnosis: 569 samples, 30 features, 2 classes (the default)",
+    ),
+    "digits": (
+        _sklearn("load_digits"),
+        "8x8 images of digits: 1797 samples, 64 features, 10 classes",
+    ),
+    "iris": (_sklearn("load_iris"), "Iris flowers: 150 samples, 4 features, 3 classes"),
+    "wine": (_sklearn("load_wine"), "Wine cultivars: 178 samples, 13 features, 3 classes"),
+    "two-moons": (
+        _two_moons,
+        "Two interleaving half circles (scikit-learn make_moons, noise 0.2): 500 samples, "
+        "2 features, 2 classes",
+    ),
+    "diabetes": (
+        _sklearn("load_diabetes"),
+        "Diabetes progression: 442 samples, 10 features, a real-valued target (regression)",
+    ),
+    "mnist1d": (
+        _mnist1d,
+        "MNIST-1D, generated locally by the mnist1d package: 5000 samples, 40 features, 10 classes",
     ),
 }
 
 
+REGRESSION = {"diabetes"}
+
+
 def dataset_names() -> list[str]:
-    return list(_CATALOGUE)
+    return list(CATALOGUE)
 
 
-def load_dataset(name: str) -> Dataset:
-    """Load the bundled data set ``name``; see :func:`dataset_names`."""
-    if name not in _CATALOGUE:
+def load_dataset(name: str, seed: int = 0) -> Dataset:
+    """Load the bundled data set ``name``; ``seed`` only matters for generated ones."""
+    if name not in CATALOGUE:
         raise ConfigurationError(f"unknown dataset {name!r}; bundled: {', '.join(dataset_names())}")
-    loader, task, description = _CATALOGUE[name]
-    X, y = loader()
-    return Dataset(name=name, X=np.asarray(X), y=np.asarray(y), task=task, description=description)
+    loader, description = CATALOGUE[name]
+    X, y, names = loader(seed)
+    return Dataset(
+        name,
+        np.asarray(X, dtype=np.float64),
+        np.asarray(y),
+        names,
+        "target",
+        description,
+        regression=name in REGRESSION,
+    )
+
+
+def load_data(
+    spec: str, target: str | None = None, seed: int = 0, require_target: bool = True
+) -> Dataset:
+    """A bundled data set by name, or a CSV, NPZ or IDX file by path (see ``read_table``)."""
+    if spec in CATALOGUE:
+        return load_dataset(spec, seed)
+    if not any(c in spec for c in "/\\.") and not Path(spec).exists():
+        raise ConfigurationError(
+            f"unknown dataset {spec!r}; bundled: {', '.join(dataset_names())} (or give a "
+            "path to a .csv, .npz or IDX file)"
+        )
+    table = read_table(spec, target, require_target)
+    return Dataset(spec, table.X, table.y, table.feature_names, table.target_name)

@@ -1,0 +1,347 @@
+"""What the command line does, without the terminal: train, evaluate, predict, model files.
+
+:mod:`chainrule.cli` parses options and displays; this module turns data and settings into a
+trained :class:`~chainrule.network.Network` with its preprocessing, and back into numbers.
+A CLI model file is an ordinary chainrule model file whose metadata (``"cli"``) records the
+data, the classes or the target scaling, the split and the history, and whose arrays hold
+the feature standardisation, so ``predict`` applies the training transform.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from chainrule.datasets import CATALOGUE, Dataset, load_data
+from chainrule.errors import ConfigurationError, DataError, ModelFileError
+from chainrule.modelfile import read_network, save_network
+from chainrule.network import Network
+from chainrule.optimizers import get_optimizer
+from chainrule.preprocessing import Standardizer
+from chainrule.training import History
+
+OUTPUTS = ("auto", "sigmoid", "softmax", "identity")
+
+
+@dataclass
+class TrainSettings:
+    data: str = "breast-cancer"
+    target: str | None = None
+    hidden: list[int] = field(default_factory=lambda: [16])
+    activation: str = "relu"
+    output: str = "auto"
+    optimizer: str = "gd"
+    lr: float = 0.1
+    epochs: int = 1000
+    batch_size: int = 0
+    alpha: float = 0.0
+    dropout: float = 0.0
+    early_stopping: bool = False
+    patience: int = 10
+    test_size: float = 0.25
+    seed: int = 0
+    dtype: str = "float32"
+    standardize: bool = True
+
+
+@dataclass
+class Model:
+    """A network with everything needed to use it on raw data."""
+
+    net: Network
+    meta: dict[str, Any]
+    scaler: Standardizer | None
+
+    @property
+    def is_regression(self) -> bool:
+        return self.net.output.name == "identity"
+
+    @property
+    def classes(self) -> np.ndarray:
+        return np.asarray(self.meta["classes"])
+
+    def check_features(self, data: Dataset) -> None:
+        expected = self.net.layer_sizes[0]
+        if data.X.shape[1] != expected:
+            raise DataError(
+                f"the model expects {expected} features but {data.name} has {data.X.shape[1]}"
+            )
+
+    def transform(self, X_rows: np.ndarray) -> np.ndarray:
+        return X_rows if self.scaler is None else self.scaler.transform(X_rows)
+
+    def outputs(self, X_rows: np.ndarray) -> np.ndarray:
+        """``A[L]`` as rows ``(m, n[L])`` for raw feature rows."""
+        return self.net.forward(self.transform(X_rows).T).T
+
+    def predict(self, X_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Predicted labels or values ``(m,)``, and class probabilities ``(m, k)`` if any."""
+        A = self.outputs(X_rows).astype(np.float64)
+        if self.is_regression:
+            return A[:, 0] * self.meta["y_scale"] + self.meta["y_mean"], None
+        if self.net.output.name == "sigmoid":
+            probabilities = np.hstack([1 - A, A])
+        else:
+            probabilities = A
+        return self.classes[probabilities.argmax(axis=1)], probabilities
+
+
+def choose_output(requested: str, data: Dataset) -> tuple[str, np.ndarray | None]:
+    """The output activation for the data, and the sorted classes (``None`` for regression)."""
+    if requested not in OUTPUTS:
+        raise ConfigurationError(
+            f"unknown output {requested!r}; choose one of: {', '.join(OUTPUTS)}"
+        )
+    if requested == "identity" or (requested == "auto" and data.is_regression):
+        if data.y.dtype.kind not in "biuf":
+            raise DataError(f"{data.name}: an identity (regression) output needs numeric targets")
+        return "identity", None
+    classes = np.unique(data.y)
+    if len(classes) < 2:
+        raise DataError(
+            f"{data.name}: the target has a single class ({classes[0]!r}); a "
+            "classifier needs at least 2"
+        )
+    if data.is_regression:
+        raise DataError(
+            f"{data.name}: the target holds real values, not class labels; use "
+            "--output identity for regression"
+        )
+    if requested == "sigmoid" and len(classes) != 2:
+        raise DataError(
+            f"{data.name}: a sigmoid output needs exactly 2 classes, the target has "
+            f"{len(classes)}; use --output softmax"
+        )
+    if requested == "auto":
+        requested = "sigmoid" if len(classes) == 2 else "softmax"
+    return requested, classes
+
+
+def encode(y: np.ndarray, output: str, classes: np.ndarray | None) -> np.ndarray:
+    """Targets as ``Y`` ``(n[L], m)``: 0/1, one-hot columns, or the value itself."""
+    if classes is None:
+        return y.astype(np.float64).reshape(1, -1)
+    if output == "sigmoid":
+        return (y == classes[1]).astype(np.float64).reshape(1, -1)
+    return (y[None, :] == classes[:, None]).astype(np.float64)
+
+
+def split(data: Dataset, test_size: float, seed: int, stratify: bool) -> tuple[np.ndarray, ...]:
+    """Seeded train/test split of the rows (stratified for classification)."""
+    from sklearn.model_selection import train_test_split
+
+    if not 0 < test_size < 1:
+        raise ConfigurationError(f"--test-size must be between 0 and 1, got {test_size}")
+    try:
+        return tuple(
+            train_test_split(
+                data.X,
+                data.y,
+                test_size=test_size,
+                random_state=seed,
+                stratify=data.y if stratify else None,
+            )
+        )
+    except ValueError:
+        if stratify:
+            raise DataError(
+                f"{data.name}: cannot hold out {test_size:g} of the rows with every class on "
+                "both sides (some classes are too rare); if the target is a quantity, use "
+                "--output identity"
+            ) from None
+        raise DataError(
+            f"{data.name}: too few rows to hold out {test_size:g} for testing"
+        ) from None
+
+
+def train(
+    settings: TrainSettings, callbacks: list[Callable[..., Any]] = ()
+) -> tuple[Model, History, dict[str, Any]]:
+    """Load, split, standardise, train and measure; returns the model, history and report."""
+    data = load_data(settings.data, settings.target, settings.seed)
+    output, classes = choose_output(settings.output, data)
+    X_train, X_test, y_train, y_test = split(
+        data, settings.test_size, settings.seed, stratify=classes is not None
+    )
+    scaler = Standardizer.fit(X_train) if settings.standardize else None
+    meta: dict[str, Any] = {
+        "data": settings.data,
+        "target": data.target_name,
+        "features": data.feature_names,
+        "split": {"test_size": settings.test_size, "seed": settings.seed},
+        "settings": {k: v for k, v in vars(settings).items()},
+    }
+    if classes is None:
+        meta["y_mean"], meta["y_scale"] = float(y_train.mean()), float(y_train.std() or 1.0)
+        Y_train = encode((y_train - meta["y_mean"]) / meta["y_scale"], output, None)
+    else:
+        meta["classes"] = classes.tolist()
+        Y_train = encode(y_train, output, classes)
+
+    n_out = Y_train.shape[0]
+    net = Network(
+        [data.X.shape[1], *settings.hidden, n_out],
+        settings.activation,
+        output,
+        seed=settings.seed,
+        dtype=settings.dtype,
+        l2=settings.alpha,
+        dropout=settings.dropout,
+    )
+    optimizer = get_optimizer(settings.optimizer, learning_rate=settings.lr)
+    model = Model(net, meta, scaler)
+    X_fit = model.transform(X_train).T
+    start = time.perf_counter()
+    history = net.fit(
+        X_fit,
+        Y_train,
+        epochs=settings.epochs,
+        optimizer=optimizer,
+        batch_size=settings.batch_size or None,
+        validation_fraction=0.1 if settings.early_stopping else None,
+        patience=settings.patience if settings.early_stopping else None,
+        callbacks=callbacks,
+    )
+    seconds = time.perf_counter() - start
+    meta["history"] = {
+        "cost": history.cost,
+        "val_cost": history.val_cost,
+        "val_score": history.val_score,
+    }
+    report = {
+        "data": settings.data,
+        "layers": list(net.layer_sizes),
+        "hidden_activation": settings.activation,
+        "output_activation": output,
+        "optimizer": settings.optimizer,
+        "epochs": history.epochs,
+        "stop_reason": history.stop_reason,
+        "final_cost": history.cost[-1],
+        "train": metrics(model, X_train, y_train, brief=True),
+        "test": metrics(model, X_test, y_test, brief=True),
+        "train_examples": len(y_train),
+        "test_examples": len(y_test),
+        "seconds": seconds,
+    }
+    return model, history, report
+
+
+def metrics(model: Model, X_rows: np.ndarray, y: np.ndarray, brief: bool = False) -> dict[str, Any]:
+    """Accuracy (precision, recall, F1, confusion matrix) or MSE, MAE and R^2."""
+    from sklearn import metrics as skm
+
+    predicted, _ = model.predict(X_rows)
+    if model.is_regression:
+        y = y.astype(np.float64)
+        return {
+            "mse": float(skm.mean_squared_error(y, predicted)),
+            "mae": float(skm.mean_absolute_error(y, predicted)),
+            "r2": float(skm.r2_score(y, predicted)),
+        }
+    result: dict[str, Any] = {"accuracy": float(skm.accuracy_score(y, predicted))}
+    if brief:
+        return result
+    classes = model.classes
+    precision, recall, f1, support = skm.precision_recall_fscore_support(
+        y, predicted, labels=classes, zero_division=0
+    )
+    result["per_class"] = {
+        str(c): {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
+        for c, p, r, f, s in zip(classes, precision, recall, f1, support, strict=True)
+    }
+    result["macro_f1"] = float(f1.mean())
+    result["labels"] = [str(c) for c in classes]
+    result["confusion_matrix"] = skm.confusion_matrix(y, predicted, labels=classes).tolist()
+    return result
+
+
+def save_model(model: Model, path: str | PathLike[str]) -> None:
+    arrays = {}
+    if model.scaler is not None:
+        arrays = {"scaler.mean": model.scaler.mean, "scaler.scale": model.scaler.scale}
+    save_network(model.net, path, metadata={"cli": model.meta}, arrays=arrays)
+
+
+def load_model(path: str | PathLike[str]) -> Model:
+    net, header, arrays = read_network(path)
+    meta = (header.get("metadata") or {}).get("cli")
+    if not isinstance(meta, dict):
+        raise ModelFileError(f"{path}: a chainrule model, but not one saved by 'chainrule train'")
+    scaler = None
+    if "scaler.mean" in arrays and "scaler.scale" in arrays:
+        scaler = Standardizer(arrays["scaler.mean"], arrays["scaler.scale"])
+        if scaler.mean.shape != (net.layer_sizes[0],):
+            raise ModelFileError(f"{path}: the feature scaling does not match the network")
+    return Model(net, meta, scaler)
+
+
+def evaluation_data(model: Model, spec: str | None, target: str | None) -> tuple[Dataset, str]:
+    """The rows to evaluate on: the held-out test split when ``spec`` is the bundled data set
+    the model was trained on (or omitted), else every row of ``spec``."""
+    spec = spec or model.meta["data"]
+    data = load_data(spec, target or model.meta.get("target"), model.meta["split"]["seed"])
+    model.check_features(data)
+    if spec == model.meta["data"] and spec in CATALOGUE:
+        _, X_test, _, y_test = split(
+            data,
+            model.meta["split"]["test_size"],
+            model.meta["split"]["seed"],
+            stratify=not model.is_regression,
+        )
+        held_out = Dataset(
+            spec, X_test, y_test, data.feature_names, data.target_name, regression=data.regression
+        )
+        return held_out, "test split"
+    return data, "all rows"
+
+
+def evaluate(model: Model, data: Dataset) -> dict[str, Any]:
+    if not model.is_regression:
+        unknown = sorted(set(np.unique(data.y).tolist()) - set(model.meta["classes"]))
+        if unknown:
+            raise DataError(
+                f"{data.name}: labels {unknown} are not among the model's classes "
+                f"{model.meta['classes']}"
+            )
+    return metrics(model, data.X, data.y)
+
+
+def predictions_csv(model: Model, X_rows: np.ndarray) -> str:
+    """Predictions as CSV text: a ``prediction`` column, then ``p(class)`` per class."""
+    predicted, probabilities = model.predict(X_rows)
+    header = ["prediction"]
+    if probabilities is not None:
+        header += [f"p({c})" for c in model.meta["classes"]]
+    lines = [",".join(header)]
+    for i, value in enumerate(predicted):
+        cells = [f"{value:.6g}" if model.is_regression else str(value)]
+        if probabilities is not None:
+            cells += [f"{p:.6f}" for p in probabilities[i]]
+        lines.append(",".join(cells))
+    return "\n".join(lines) + "\n"
+
+
+def write_text_atomically(path: str | PathLike[str], text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename."""
+    import os
+    import tempfile
+
+    path = Path(path)
+    if not path.parent.exists():
+        raise DataError(f"{path}: the folder {path.parent} does not exist")
+    handle = tempfile.NamedTemporaryFile(
+        "w", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False, encoding="utf-8"
+    )
+    try:
+        with handle:
+            handle.write(text)
+        os.replace(handle.name, path)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
