@@ -68,6 +68,8 @@ def test_gradcheck_catches_the_seeds_sign_mistake(rng, monkeypatch):
     X, Y = rng.normal(size=(4, 6)), (rng.random((1, 6)) > 0.5).astype(float)
     # with the seed's dJ/dA[2] = -Y/A - (1-Y)/(1-A), dZ[2] becomes (-Y - A + 2AY) / m
     monkeypatch.setattr(
-        type(net.output), "dZ", lambda self, A, Y, weights=None: (-Y - A + 2 * A * Y) / A.shape[1]
+        type(net.output),
+        "dZ",
+        lambda self, A, Y, weights=None, out=None: (-Y - A + 2 * A * Y) / A.shape[1],
     )
     assert min(cr.gradcheck(net, X, Y).values()) > 1e-2

@@ -37,8 +37,8 @@ class Activation(ABC):
         """``A = g(Z)``, written into ``out`` when given."""
 
     @abstractmethod
-    def derivative(self, Z: np.ndarray, A: np.ndarray) -> np.ndarray:
-        """``g'(Z)``, elementwise, same shape as ``Z``."""
+    def derivative(self, Z: np.ndarray, A: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """``g'(Z)``, elementwise, same shape as ``Z``, written into ``out`` when given."""
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
@@ -55,8 +55,10 @@ class Sigmoid(Activation):
         E = np.exp(-np.abs(Z))
         return np.divide(np.where(Z >= 0, 1.0, E), 1.0 + E, out=out)
 
-    def derivative(self, Z: np.ndarray, A: np.ndarray) -> np.ndarray:
-        return A * (1.0 - A)
+    def derivative(self, Z: np.ndarray, A: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        out = np.subtract(1.0, A, out=out)
+        out *= A
+        return out
 
 
 class Tanh(Activation):
@@ -67,8 +69,9 @@ class Tanh(Activation):
     def value(self, Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         return np.tanh(Z, out=out)
 
-    def derivative(self, Z: np.ndarray, A: np.ndarray) -> np.ndarray:
-        return 1.0 - A * A
+    def derivative(self, Z: np.ndarray, A: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        out = np.multiply(A, A, out=out)
+        return np.subtract(1.0, out, out=out)
 
 
 class ReLU(Activation):
@@ -80,8 +83,10 @@ class ReLU(Activation):
     def value(self, Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         return np.maximum(Z, 0.0, out=out)
 
-    def derivative(self, Z: np.ndarray, A: np.ndarray) -> np.ndarray:
-        return (Z > 0).astype(Z.dtype)
+    def derivative(self, Z: np.ndarray, A: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        if out is None:
+            out = np.empty_like(Z)
+        return np.greater(Z, 0, out=out)
 
 
 class LeakyReLU(Activation):
@@ -94,10 +99,15 @@ class LeakyReLU(Activation):
         self.slope = slope
 
     def value(self, Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        return np.multiply(Z, np.where(Z > 0, 1.0, self.slope).astype(Z.dtype), out=out)
+        return np.multiply(Z, self.derivative(Z, Z, out), out=out)
 
-    def derivative(self, Z: np.ndarray, A: np.ndarray) -> np.ndarray:
-        return np.where(Z > 0, 1.0, self.slope).astype(Z.dtype)
+    def derivative(self, Z: np.ndarray, A: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        if out is None:
+            out = np.empty_like(Z)
+        np.greater(Z, 0, out=out)  # 1 where z > 0, else 0
+        out *= 1.0 - self.slope
+        out += self.slope
+        return out
 
     def __repr__(self) -> str:
         return f"LeakyReLU(slope={self.slope})"
@@ -114,8 +124,11 @@ class Identity(Activation):
         np.copyto(out, Z)
         return out
 
-    def derivative(self, Z: np.ndarray, A: np.ndarray) -> np.ndarray:
-        return np.ones_like(Z)
+    def derivative(self, Z: np.ndarray, A: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        if out is None:
+            return np.ones_like(Z)
+        out.fill(1.0)
+        return out
 
 
 HIDDEN_ACTIVATIONS: dict[str, type[Activation]] = {
@@ -146,11 +159,12 @@ def log_softmax(Z: np.ndarray) -> np.ndarray:
     return shifted - np.log(np.exp(shifted).sum(axis=0, keepdims=True))
 
 
-def softmax(Z: np.ndarray) -> np.ndarray:
+def softmax(Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """``softmax(Z)_k = e^(z_k) / sum_j e^(z_j)`` per column, computed stably.
 
     Shapes: ``Z`` and the result are ``(n[L], m)``; each result column sums to 1.
     """
-    E = np.exp(Z - Z.max(axis=0, keepdims=True))
+    E = np.subtract(Z, Z.max(axis=0, keepdims=True), out=out)
+    np.exp(E, out=E)
     E /= E.sum(axis=0, keepdims=True)
     return E

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from os import PathLike
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -39,16 +39,27 @@ if TYPE_CHECKING:
     from chainrule.training import History
 
 
-class Cache(NamedTuple):
-    """What forward propagation keeps for backpropagation, indexed by layer ``l = 0..L``.
+class Cache:
+    """The arrays of one forward and backward pass over ``m`` examples, indexed by layer.
 
-    ``A[0] = X``; ``Z[l]`` and ``A[l]`` as in eqs. F1 to F3; ``D[l]`` is the scaled dropout
-    mask applied to ``A[l]`` in training (``None`` where there is no dropout).
+    Forward propagation fills ``A[0] = X`` and, for ``l = 1..L``, ``Z[l]`` and ``A[l]``
+    (eqs. F1 to F3); ``D[l]`` is the scaled dropout mask applied to a hidden ``A[l]`` in
+    training (``None`` without dropout). Backpropagation writes ``dA[l]`` (then, in place,
+    ``dZ[l]``) and uses ``G[l]`` for ``g'(Z[l])``; ``dZ[L]`` is ``dA[L]``. All are
+    ``(n[l], m)`` and allocated once: the trainer keeps one cache per batch size, so the
+    steps of an epoch allocate nothing.
     """
 
-    Z: list[Any]
-    A: list[Any]
-    D: list[Any]
+    def __init__(self, layer_sizes: Sequence[int], m: int, dtype: np.dtype) -> None:
+        self.m = m
+        n = layer_sizes
+        layers = range(1, len(n))
+        self.Z: list[Any] = [None] + [np.empty((n[l], m), dtype) for l in layers]
+        self.A: list[Any] = [None] + [np.empty((n[l], m), dtype) for l in layers]
+        self.D: list[Any] = [None] * len(n)
+        self.dA: list[Any] = [None] + [np.empty((n[l], m), dtype) for l in layers]
+        self.G: list[Any] = [None] + [np.empty((n[l], m), dtype) for l in layers[:-1]]
+        self.gradient_views: tuple[np.ndarray, tuple, tuple] | None = None
 
 
 class Network:
@@ -104,6 +115,7 @@ class Network:
         init: str = "auto",
     ) -> None:
         self.layer_sizes = check_layer_sizes(layer_sizes)
+        self.L = len(self.layer_sizes) - 1  # layers with parameters; the input is layer 0
         self.dtype = check_dtype(dtype)
         self.l2 = check_positive("l2", l2, allow_zero=True)
         self.dropout = check_fraction("dropout", dropout)
@@ -129,11 +141,6 @@ class Network:
             self.W[l][...] = initial_weights(scheme, *self.W[l].shape, self.rng)
 
     # ------------------------------------------------------------------ structure
-
-    @property
-    def L(self) -> int:
-        """Number of layers with parameters (the input layer 0 is not counted)."""
-        return len(self.layer_sizes) - 1
 
     @property
     def n_params(self) -> int:
@@ -206,30 +213,27 @@ class Network:
 
     # ------------------------------------------------------------------ the math
 
-    def _forward(self, X: np.ndarray, training: bool = False) -> Cache:
+    def _forward(self, X: np.ndarray, training: bool = False, cache: Cache | None = None) -> Cache:
         """Forward propagation, keeping what backpropagation needs.
 
         For ``l = 1..L``: ``Z[l] = W[l] A[l-1] + b[l]`` (eq. F1) and ``A[l] = g[l](Z[l])``
         (eqs. F2, F3). With ``training`` and dropout, each hidden ``A[l]`` is multiplied by
-        its mask ``D[l]`` (eq. R2).
+        its mask ``D[l]`` (eq. R2). Results go into ``cache`` (a new one if not given).
         """
-        Z: list[Any] = [None]
-        A: list[Any] = [X]
-        D: list[Any] = [None]
+        cache = cache or Cache(self.layer_sizes, X.shape[1], self.dtype)
+        Z, A, D = cache.Z, cache.A, cache.D
+        A[0] = X
         for l in range(1, self.L + 1):
-            Z_l = self.W[l] @ A[l - 1]
-            Z_l += self.b[l]
-            Z.append(Z_l)
+            np.matmul(self.W[l], A[l - 1], out=Z[l])
+            Z[l] += self.b[l]
             if l == self.L:
-                A.append(self.output.activation(Z_l))
-                D.append(None)
-                continue
-            A_l = self.g[l].value(Z_l)
-            D.append(self._dropout_mask(A_l.shape) if training and self.dropout else None)
+                self.output.activation(Z[l], out=A[l])
+                break
+            self.g[l].value(Z[l], out=A[l])
+            D[l] = self._dropout_mask(A[l].shape) if training and self.dropout else None
             if D[l] is not None:
-                A_l *= D[l]
-            A.append(A_l)
-        return Cache(Z, A, D)
+                A[l] *= D[l]
+        return cache
 
     def _dropout_mask(self, shape: tuple[int, ...]) -> np.ndarray:
         """Inverted dropout: 0 with probability p, else ``1 / (1 - p)``, so E[mask] = 1."""
@@ -251,24 +255,25 @@ class Network:
         Dropout masks ``dA[l-1]`` like ``A[l-1]`` (R2); the L2 penalty adds
         ``(lambda / m) W[l]`` to ``dW[l]`` (R1).
         """
-        Z, A, D = cache
-        dW, db = self.unflatten(grads)
-        dZ = self.output.dZ(A[self.L], Y, weights)
-        m = A[0].shape[1] if weights is None else weights.sum()
+        Z, A, D, dA, G = cache.Z, cache.A, cache.D, cache.dA, cache.G
+        if cache.gradient_views is None or cache.gradient_views[0] is not grads:
+            cache.gradient_views = (grads, *self.unflatten(grads))
+        _, dW, db = cache.gradient_views
+        dZ = self.output.dZ(A[self.L], Y, weights, out=dA[self.L])
+        m = cache.m if weights is None else weights.sum()
         for l in range(self.L, 0, -1):
             np.matmul(dZ, A[l - 1].T, out=dW[l])
-            np.sum(dZ, axis=1, keepdims=True, out=db[l])
+            dZ.sum(axis=1, keepdims=True, out=db[l])
             if self.l2:
                 dW[l][...] += (self.l2 / m) * self.W[l]
             if l > 1:
-                dA_prev = self.W[l].T @ dZ
-                if D[l - 1] is None:
-                    g_prime = self.g[l - 1].derivative(Z[l - 1], A[l - 1])
-                else:
+                dA_prev = np.matmul(self.W[l].T, dZ, out=dA[l - 1])
+                g, A_prev = self.g[l - 1], A[l - 1]
+                if D[l - 1] is not None:
                     dA_prev *= D[l - 1]
                     # A[l-1] holds the masked activation; g' needs g(Z) itself
-                    g_prime = self.g[l - 1].derivative(Z[l - 1], self.g[l - 1].value(Z[l - 1]))
-                dZ = dA_prev * g_prime
+                    A_prev = g.value(Z[l - 1])
+                dZ = np.multiply(dA_prev, g.derivative(Z[l - 1], A_prev, out=G[l - 1]), out=dA_prev)
         return grads
 
     def _cost(self, cache: Cache, Y: np.ndarray, weights: np.ndarray | None = None) -> float:

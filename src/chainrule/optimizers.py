@@ -30,11 +30,15 @@ class Optimizer(ABC):
         self.learning_rate = check_positive("learning_rate", learning_rate)
         self.t = 0  # steps taken
         self.state: dict[str, np.ndarray] = {}
+        self._work: np.ndarray | None = None
 
     def step(self, theta: np.ndarray, g: np.ndarray) -> None:
         """Apply one update to ``theta`` (modified in place) given ``g = dJ/dtheta``."""
         if not self.state:
             self.state = {name: np.zeros_like(theta) for name in self.state_names}
+        if self._work is None or self._work.shape != theta.shape:
+            # one scratch vector, reused every step, so an update allocates nothing
+            self._work = np.empty_like(theta)
         self.t += 1
         self._update(theta, g)
 
@@ -73,7 +77,7 @@ class GradientDescent(Optimizer):
     name = "gd"
 
     def _update(self, theta: np.ndarray, g: np.ndarray) -> None:
-        theta -= self.learning_rate * g
+        theta -= np.multiply(self.learning_rate, g, out=self._work)
 
 
 class SGD(Optimizer):
@@ -98,7 +102,12 @@ class SGD(Optimizer):
         else:
             v *= self.momentum
             v += g
-        theta -= self.learning_rate * (g + self.momentum * v if self.nesterov else v)
+        if self.nesterov:
+            step = np.multiply(self.momentum, v, out=self._work)
+            step += g
+        else:
+            step = v
+        theta -= np.multiply(self.learning_rate, step, out=self._work)
 
     def hyperparameters(self) -> dict[str, Any]:
         return {
@@ -120,10 +129,14 @@ class RMSprop(Optimizer):
         self.epsilon = check_positive("epsilon", epsilon)
 
     def _update(self, theta: np.ndarray, g: np.ndarray) -> None:
-        s = self.state["square_avg"]
+        s, work = self.state["square_avg"], self._work
         s *= self.rho
-        s += (1 - self.rho) * g * g
-        theta -= self.learning_rate * g / (np.sqrt(s) + self.epsilon)
+        np.multiply(g, g, out=work)
+        s += np.multiply(1 - self.rho, work, out=work)
+        np.sqrt(s, out=work)
+        work += self.epsilon
+        np.divide(g, work, out=work)
+        theta -= np.multiply(self.learning_rate, work, out=work)
 
     def hyperparameters(self) -> dict[str, Any]:
         return {"learning_rate": self.learning_rate, "rho": self.rho, "epsilon": self.epsilon}
@@ -152,14 +165,19 @@ class Adam(Optimizer):
         self.epsilon = check_positive("epsilon", epsilon)
 
     def _update(self, theta: np.ndarray, g: np.ndarray) -> None:
-        m, v = self.state["m"], self.state["v"]
+        m, v, work = self.state["m"], self.state["v"], self._work
         m *= self.beta_1
-        m += (1 - self.beta_1) * g
+        m += np.multiply(1 - self.beta_1, g, out=work)
         v *= self.beta_2
-        v += (1 - self.beta_2) * g * g
-        m_hat_scale = 1 / (1 - self.beta_1**self.t)
-        v_hat = v / (1 - self.beta_2**self.t)
-        theta -= (self.learning_rate * m_hat_scale) * m / (np.sqrt(v_hat) + self.epsilon)
+        np.multiply(g, g, out=work)
+        v += np.multiply(1 - self.beta_2, work, out=work)
+        # theta -= alpha m_hat / (sqrt(v_hat) + eps), with m_hat = m / (1 - beta_1^t) and
+        # v_hat = v / (1 - beta_2^t), assembled in the scratch vector
+        np.multiply(v, 1 / (1 - self.beta_2**self.t), out=work)
+        np.sqrt(work, out=work)
+        work += self.epsilon
+        np.divide(m, work, out=work)
+        theta -= np.multiply(self.learning_rate / (1 - self.beta_1**self.t), work, out=work)
 
     def hyperparameters(self) -> dict[str, Any]:
         return {

@@ -35,8 +35,8 @@ class Output(ABC):
     loss_name: ClassVar[str]
 
     @abstractmethod
-    def activation(self, Z: np.ndarray) -> np.ndarray:
-        """``A[L] = g[L](Z[L])``."""
+    def activation(self, Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """``A[L] = g[L](Z[L])``, written into ``out`` when given."""
 
     @abstractmethod
     def losses(self, Z: np.ndarray, Y: np.ndarray) -> np.ndarray:
@@ -49,17 +49,25 @@ class Output(ABC):
             return float(losses.sum() / Z.shape[1])
         return float((losses * weights).sum() / weights.sum())
 
-    def dZ(self, A: np.ndarray, Y: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    def dZ(
+        self,
+        A: np.ndarray,
+        Y: np.ndarray,
+        weights: np.ndarray | None = None,
+        out: np.ndarray | None = None,
+    ) -> np.ndarray:
         """Fused ``dZ[L] = (A[L] - Y) / m`` (eq. B1), shape ``(n[L], m)``.
 
         With weights: ``dZ[L] = (A[L] - Y) * w / sum_i w_i``.
         """
+        dZ = np.subtract(A, Y, out=out)
         # Both branches multiply by a per-example factor computed in A's dtype, so unit weights
         # reproduce the unweighted gradient bit for bit.
         if weights is None:
-            one = A.dtype.type(1)
-            return (A - Y) * (one / A.dtype.type(A.shape[1]))
-        return (A - Y) * (weights / weights.sum())
+            dZ *= A.dtype.type(1) / A.dtype.type(A.shape[1])
+        else:
+            dZ *= weights / weights.sum()
+        return dZ
 
     @abstractmethod
     def check_targets(self, Y: np.ndarray) -> None:
@@ -77,8 +85,8 @@ class SigmoidCrossEntropy(Output):
     name = "sigmoid"
     loss_name = "binary cross-entropy"
 
-    def activation(self, Z: np.ndarray) -> np.ndarray:
-        return Sigmoid().value(Z)
+    def activation(self, Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        return Sigmoid().value(Z, out)
 
     def losses(self, Z: np.ndarray, Y: np.ndarray) -> np.ndarray:
         return np.maximum(Z, 0) - Z * Y + np.log1p(np.exp(-np.abs(Z)))
@@ -100,8 +108,8 @@ class SoftmaxCrossEntropy(Output):
     name = "softmax"
     loss_name = "categorical cross-entropy"
 
-    def activation(self, Z: np.ndarray) -> np.ndarray:
-        return softmax(Z)
+    def activation(self, Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        return softmax(Z, out)
 
     def losses(self, Z: np.ndarray, Y: np.ndarray) -> np.ndarray:
         return -(Y * log_softmax(Z))
@@ -125,8 +133,8 @@ class IdentitySquaredError(Output):
     name = "identity"
     loss_name = "squared error"
 
-    def activation(self, Z: np.ndarray) -> np.ndarray:
-        return Identity().value(Z)
+    def activation(self, Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        return Identity().value(Z, out)
 
     def losses(self, Z: np.ndarray, Y: np.ndarray) -> np.ndarray:
         E = Z - Y

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from chainrule.errors import ConfigurationError, TrainingDivergedError
+from chainrule.network import Cache
 from chainrule.optimizers import GradientDescent, Optimizer
 from chainrule.schedules import Schedule, get_schedule
 from chainrule.validation import check_positive
@@ -142,6 +143,7 @@ class Trainer:
         self.best_score = -math.inf
         self.best_theta: np.ndarray | None = None
         self.no_improvement = 0
+        self._caches: dict[int, Cache] = {}
 
     # ------------------------------------------------------------------ the loop
 
@@ -208,7 +210,8 @@ class Trainer:
             w_batch = None if w is None else w[:, columns]
             if w_batch is not None and not w_batch.any():
                 continue  # a batch of zero-weight examples carries no gradient
-            cache = net._forward(X_batch, training=True)
+            cache = self._cache(X_batch.shape[1])
+            net._forward(X_batch, training=True, cache=cache)
             total += net._cost(cache, Y_batch, w_batch) * X_batch.shape[1]
             net._backward(cache, Y_batch, grads, w_batch)
             if self.clip_norm is not None:
@@ -217,6 +220,12 @@ class Trainer:
                     grads *= self.clip_norm / norm
             self.optimizer.step(net.theta, grads)
         return total / m
+
+    def _cache(self, m: int) -> Cache:
+        """The reusable arrays for batches of ``m`` examples (at most two sizes per run)."""
+        if m not in self._caches:
+            self._caches[m] = Cache(self.net.layer_sizes, m, self.net.dtype)
+        return self._caches[m]
 
     def _record(self, cost: float, validation: tuple[np.ndarray, np.ndarray] | None) -> None:
         self.history.cost.append(cost)

@@ -1,0 +1,320 @@
+"""Train the same network on the same data with chainrule, PyTorch (CPU) and scikit-learn.
+
+Plain SGD, float32, ReLU hidden layers. For each workload and system it prints the best time
+of N runs, the achieved GFLOP/s, the fraction of this machine's float32 matmul peak (measured
+in the same run with a large NumPy matmul), the time relative to chainrule, and the peak
+resident memory of the training process. Each system trains in a fresh subprocess so its
+memory is its own.
+
+FLOPs count the least GEMM work of a training pass: per layer, forward ``2 w``, ``dW`` ``2 w``
+and, except for the first layer, ``dA[l-1]`` ``2 w``, with ``w = n[l] n[l-1]``, times the
+examples processed.
+
+    python benchmarks/compare.py                   # all workloads, best of 3
+    python benchmarks/compare.py --tiny            # a few steps each: keeps the script working
+    python benchmarks/compare.py --workloads seed --json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+SYSTEMS = ("chainrule", "chainrule-float64", "pytorch", "scikit-learn")
+
+
+@dataclass(frozen=True)
+class Workload:
+    name: str
+    layers: tuple[int, ...]
+    examples: int
+    batch_size: int
+    epochs: int
+    learning_rate: float
+    description: str
+
+    def flops(self) -> float:
+        per_example = 0
+        for l in range(1, len(self.layers)):
+            w = self.layers[l] * self.layers[l - 1]
+            per_example += 4 * w + (2 * w if l > 1 else 0)
+        return float(per_example) * self.examples * self.epochs
+
+    def tiny(self) -> Workload:
+        examples = min(self.examples, 4 * self.batch_size)
+        return Workload(
+            self.name,
+            self.layers,
+            examples,
+            self.batch_size,
+            min(self.epochs, 3),
+            self.learning_rate,
+            self.description + " (tiny)",
+        )
+
+
+WORKLOADS = {
+    "seed": Workload(
+        "seed",
+        (30, 16, 1),
+        569,
+        569,
+        2000,
+        0.1,
+        "the seed's network on breast-cancer-sized data, full batch, 2000 iterations",
+    ),
+    "mnist": Workload(
+        "mnist",
+        (784, 256, 128, 10),
+        60000,
+        128,
+        1,
+        0.05,
+        "784-256-128-10, 60000 examples, batch 128, one epoch, softmax + CE",
+    ),
+    "wide": Workload(
+        "wide",
+        (784, 1024, 1024, 10),
+        32768,
+        1024,
+        1,
+        0.05,
+        "784-1024-1024-10, 32768 examples, batch 1024, one epoch",
+    ),
+}
+
+
+def make_data(workload: Workload, dtype: str = "float32") -> tuple[np.ndarray, np.ndarray]:
+    """Rows ``X`` ``(m, n[0])`` and integer labels; the seed workload uses the real data."""
+    rng = np.random.default_rng(0)
+    if workload.name == "seed" and workload.examples == 569:
+        from sklearn.datasets import load_breast_cancer
+
+        X, y = load_breast_cancer(return_X_y=True)
+        X = (X - X.mean(axis=0)) / X.std(axis=0)
+        return X.astype(dtype), y
+    # drawn straight in the target dtype, so making the data does not set the memory peak
+    X = rng.standard_normal((workload.examples, workload.layers[0]), dtype=np.dtype(dtype).type)
+    classes = max(workload.layers[-1], 2)
+    return X, rng.integers(0, classes, workload.examples)
+
+
+# ---------------------------------------------------------------------- the systems
+
+
+def run_chainrule(workload: Workload, X: np.ndarray, y: np.ndarray, dtype: str) -> float:
+    import chainrule as cr
+
+    output = "sigmoid" if workload.layers[-1] == 1 else "softmax"
+    Y = y.reshape(1, -1) if output == "sigmoid" else np.eye(workload.layers[-1], dtype=dtype)[y].T
+    Y = Y.astype(dtype)
+    net = cr.Network(workload.layers, "relu", output, seed=0, dtype=dtype)
+    full = workload.batch_size >= workload.examples
+    start = time.perf_counter()
+    net.fit(
+        X.T,
+        Y,
+        epochs=workload.epochs,
+        learning_rate=workload.learning_rate,
+        batch_size=None if full else workload.batch_size,
+    )
+    return time.perf_counter() - start
+
+
+def run_pytorch(workload: Workload, X: np.ndarray, y: np.ndarray, dtype: str) -> float:
+    import torch
+
+    torch.manual_seed(0)
+    layers: list = []
+    for l in range(1, len(workload.layers)):
+        layers.append(torch.nn.Linear(workload.layers[l - 1], workload.layers[l]))
+        if l < len(workload.layers) - 1:
+            layers.append(torch.nn.ReLU())
+    model = torch.nn.Sequential(*layers)
+    optimizer = torch.optim.SGD(model.parameters(), lr=workload.learning_rate)
+    X_t = torch.from_numpy(X)
+    if workload.layers[-1] == 1:
+        loss_fn = torch.nn.BCEWithLogitsLoss()
+        y_t = torch.from_numpy(y.astype(np.float32)).reshape(-1, 1)
+    else:
+        loss_fn = torch.nn.CrossEntropyLoss()
+        y_t = torch.from_numpy(y.astype(np.int64))
+    m, batch = workload.examples, workload.batch_size
+    start = time.perf_counter()
+    for _ in range(workload.epochs):
+        order = torch.randperm(m) if batch < m else None
+        for s in range(0, m, batch):
+            if order is None:
+                X_b, y_b = X_t, y_t
+            else:
+                index = order[s : s + batch]
+                X_b, y_b = X_t[index], y_t[index]
+            optimizer.zero_grad()
+            loss_fn(model(X_b), y_b).backward()
+            optimizer.step()
+    return time.perf_counter() - start
+
+
+def run_sklearn(workload: Workload, X: np.ndarray, y: np.ndarray, dtype: str) -> float:
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    model = MLPClassifier(
+        hidden_layer_sizes=workload.layers[1:-1],
+        activation="relu",
+        solver="sgd",
+        learning_rate_init=workload.learning_rate,
+        momentum=0.0,
+        alpha=0.0,
+        batch_size=min(workload.batch_size, workload.examples),
+        max_iter=workload.epochs,
+        shuffle=True,
+        tol=0.0,
+        n_iter_no_change=workload.epochs + 1,
+        random_state=0,
+    )
+    labels = y if workload.layers[-1] > 1 else y  # 10 classes -> softmax, 2 -> logistic
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, labels)
+    return time.perf_counter() - start
+
+
+RUNNERS = {
+    "chainrule": lambda w, X, y: run_chainrule(w, X, y, "float32"),
+    "chainrule-float64": lambda w, X, y: run_chainrule(w, X, y, "float64"),
+    "pytorch": lambda w, X, y: run_pytorch(w, X, y, "float32"),
+    "scikit-learn": lambda w, X, y: run_sklearn(w, X, y, "float32"),
+}
+
+
+def worker(system: str, workload: Workload, repeat: int) -> dict:
+    """Time one system on one workload in this process; report best time and peak memory."""
+    X, y = make_data(workload, "float64" if system == "chainrule-float64" else "float32")
+    baseline_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    times = [RUNNERS[system](workload, X, y) for _ in range(repeat)]
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {
+        "seconds": min(times),
+        "times": times,
+        "peak_rss_mib": peak_kib / 1024,
+        "rss_before_training_mib": baseline_kib / 1024,
+    }
+
+
+def matmul_peak(size: int = 4096, repeat: int = 5) -> float:
+    """float32 GFLOP/s of a large NumPy matmul, best of ``repeat``."""
+    rng = np.random.default_rng(0)
+    A = rng.normal(size=(size, size)).astype(np.float32)
+    B = rng.normal(size=(size, size)).astype(np.float32)
+    C = np.empty_like(A)
+    np.matmul(A, B, out=C)
+    best = min(_timed(lambda: np.matmul(A, B, out=C)) for _ in range(repeat))
+    return 2 * size**3 / best / 1e9
+
+
+def _timed(function) -> float:
+    start = time.perf_counter()
+    function()
+    return time.perf_counter() - start
+
+
+def available(system: str) -> bool:
+    module = {"pytorch": "torch", "scikit-learn": "sklearn"}.get(system, "chainrule")
+    try:
+        __import__(module)
+    except ImportError:
+        return False
+    return True
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workloads", default=",".join(WORKLOADS))
+    parser.add_argument("--systems", default=",".join(SYSTEMS))
+    parser.add_argument("--repeat", type=int, default=3, help="best of N runs")
+    parser.add_argument("--tiny", action="store_true", help="a few steps per workload")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--worker", nargs=2, metavar=("SYSTEM", "WORKLOAD"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.worker:
+        system, name = args.worker
+        workload = WORKLOADS[name].tiny() if args.tiny else WORKLOADS[name]
+        print(json.dumps(worker(system, workload, args.repeat)))
+        return
+
+    peak = matmul_peak(1024 if args.tiny else 4096)
+    results = {"matmul_peak_gflops": peak, "cpus": os.cpu_count(), "workloads": {}}
+    for name in args.workloads.split(","):
+        workload = WORKLOADS[name].tiny() if args.tiny else WORKLOADS[name]
+        rows = {}
+        for system in args.systems.split(","):
+            if not available(system):
+                rows[system] = {"skipped": "not installed"}
+                continue
+            command = [
+                sys.executable,
+                __file__,
+                "--worker",
+                system,
+                name,
+                "--repeat",
+                str(args.repeat),
+            ] + (["--tiny"] if args.tiny else [])
+            done = subprocess.run(command, capture_output=True, text=True, check=True)
+            row = json.loads(done.stdout.strip().splitlines()[-1])
+            row["gflops"] = workload.flops() / row["seconds"] / 1e9
+            row["fraction_of_peak"] = row["gflops"] / peak
+            rows[system] = row
+        base = rows["chainrule"]["seconds"] if "seconds" in rows.get("chainrule", {}) else None
+        for row in rows.values():
+            if base is not None and "seconds" in row:
+                row["time_vs_chainrule"] = row["seconds"] / base
+        results["workloads"][name] = {
+            "workload": asdict(workload),
+            "flops": workload.flops(),
+            "systems": rows,
+        }
+    if args.json:
+        print(json.dumps(results))
+    else:
+        print_table(results)
+
+
+def print_table(results: dict) -> None:
+    print(
+        f"float32 matmul peak (NumPy, 4096^3): {results['matmul_peak_gflops']:.1f} GFLOP/s "
+        f"on {results['cpus']} CPUs"
+    )
+    header = (
+        f"{'workload':<8} {'system':<18} {'seconds':>9} {'GFLOP/s':>8} {'of peak':>8} "
+        f"{'x chainrule':>11} {'peak RSS MiB':>13}"
+    )
+    print(header)
+    print("-" * len(header))
+    for name, entry in results["workloads"].items():
+        for system, row in entry["systems"].items():
+            if "skipped" in row:
+                print(f"{name:<8} {system:<18} {'skipped: ' + row['skipped']:>40}")
+                continue
+            ratio = row.get("time_vs_chainrule", float("nan"))
+            print(
+                f"{name:<8} {system:<18} {row['seconds']:>9.3f} {row['gflops']:>8.1f} "
+                f"{row['fraction_of_peak']:>8.1%} {ratio:>11.2f} {row['peak_rss_mib']:>13.0f}"
+            )
+
+
+if __name__ == "__main__":
+    main()
