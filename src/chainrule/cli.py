@@ -125,7 +125,10 @@ def train(
     ] = "auto",
     optimizer: Annotated[str, typer.Option(help="gd, sgd, rmsprop, adam or adamw.")] = "gd",
     lr: Annotated[float, typer.Option("--lr", help="Learning rate alpha.")] = 0.1,
-    epochs: Annotated[int, typer.Option(help="Passes over the training data.")] = 1000,
+    epochs: Annotated[
+        int | None,
+        typer.Option(help="Passes over the data [default: 1000; on --resume the saved plan]."),
+    ] = None,
     batch_size: Annotated[int, typer.Option(help="Mini-batch size; 0 for full batch.")] = 0,
     alpha: Annotated[float, typer.Option(help="L2 penalty strength.")] = 0.0,
     dropout: Annotated[float, typer.Option(help="Dropout probability on hidden layers.")] = 0.0,
@@ -146,50 +149,84 @@ def train(
         bool, typer.Option(help="Standardise features (stored in the model).")
     ] = True,
     save: Annotated[Path | None, typer.Option(help="Write the trained model to this file.")] = None,
+    checkpoint_every: Annotated[
+        int, typer.Option(help="With --save: also save every N epochs.")
+    ] = 0,
+    resume: Annotated[
+        Path | None,
+        typer.Option(help="Continue the run saved in this model file, to --epochs in total."),
+    ] = None,
     plot: Annotated[
         Path | None, typer.Option(help="Write the training curves to this PNG.")
     ] = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Train a network with a live progress bar, report train/test metrics, optionally save."""
+    """Train a network with a live progress bar, report train/test metrics, optionally save.
+
+    Ctrl-C stops after saving the last completed epoch to --save (exit status 130);
+    --resume continues such a file exactly where it stopped.
+    """
     try:
         check_writable(save, "--save")
         check_writable(plot, "--plot")
-        settings = commands.TrainSettings(
-            data=data,
-            target=target,
-            hidden=parse_sizes(hidden, "--hidden"),
-            activation=activation,
-            output=output,
-            optimizer=optimizer,
-            lr=lr,
-            epochs=epochs,
-            batch_size=batch_size,
-            alpha=alpha,
-            dropout=dropout,
-            early_stopping=early_stopping,
-            patience=patience,
-            test_size=test_size,
-            seed=seed,
-            dtype=dtype,
-            standardize=standardize,
-        )
-        model, _, report = _train_with_progress(settings, quiet=json_output)
+        if checkpoint_every < 0:
+            raise ConfigurationError(f"--checkpoint-every must be >= 0, got {checkpoint_every}")
+        if resume is not None:
+            planned = epochs or commands.load_model(resume).meta["settings"]["epochs"]
+            model, report = _train_with_progress(
+                lambda show: commands.resume(resume, epochs, [show], save, checkpoint_every),
+                planned,
+                quiet=json_output,
+            )
+            save = save or resume
+        else:
+            settings = commands.TrainSettings(
+                data=data,
+                target=target,
+                hidden=parse_sizes(hidden, "--hidden"),
+                activation=activation,
+                output=output,
+                optimizer=optimizer,
+                lr=lr,
+                epochs=1000 if epochs is None else epochs,
+                batch_size=batch_size,
+                alpha=alpha,
+                dropout=dropout,
+                early_stopping=early_stopping,
+                patience=patience,
+                test_size=test_size,
+                seed=seed,
+                dtype=dtype,
+                standardize=standardize,
+            )
+            model, report = _train_with_progress(
+                lambda show: commands.train(settings, [show], save, checkpoint_every),
+                settings.epochs,
+                quiet=json_output,
+            )
         if save is not None:
-            commands.save_model(model, save)
             report["saved"] = str(save)
         if plot is not None:
             _plot(model, plot, with_data=True)
             report["plot"] = str(plot)
     except ChainruleError as exc:
         fail(str(exc))
+    except commands.Interrupted as stop:
+        where = f"; saved to {stop.saved}: continue with 'chainrule train --resume {stop.saved}'"
+        stderr.print(
+            f"interrupted after epoch {stop.epochs_done}"
+            + (where if stop.saved else " (nothing saved: no --save)"),
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(code=130) from None
     if json_output:
         emit_json(report)
     else:
         _print_train_report(report)
 
 
-def _train_with_progress(settings: commands.TrainSettings, quiet: bool) -> tuple[Any, Any, dict]:
+def _train_with_progress(work: Any, epochs: int, quiet: bool) -> tuple[Any, dict]:
     with Progress(
         TextColumn("[bold]epoch {task.completed:>5.0f}/{task.total:.0f}"),
         BarColumn(),
@@ -202,13 +239,14 @@ def _train_with_progress(settings: commands.TrainSettings, quiet: bool) -> tuple
         disable=quiet or not stderr.is_terminal,
         transient=True,
     ) as progress:
-        task = progress.add_task("train", total=settings.epochs, cost=float("nan"), score="")
+        task = progress.add_task("train", total=epochs, cost=float("nan"), score="")
 
         def show(net: Network, epoch: int, history: Any) -> None:
             score = f"val {history.val_score[-1]:.4f}" if history.val_score else ""
             progress.update(task, completed=epoch, cost=history.cost[-1], score=score)
 
-        return commands.train(settings, callbacks=[show])
+        model, _, report = work(show)
+        return model, report
 
 
 def _metric_text(measured: dict[str, Any]) -> str:
@@ -227,6 +265,8 @@ def _print_train_report(report: dict[str, Any]) -> None:
     )
     table.add_row("optimizer", report["optimizer"])
     table.add_row("epochs", f"{report['epochs']} ({report['stop_reason']})")
+    if "resumed_from_epoch" in report:
+        table.add_row("resumed from epoch", str(report["resumed_from_epoch"]))
     table.add_row("final training cost", f"{report['final_cost']:.5f}")
     table.add_row("train", f"{_metric_text(report['train'])} on {report['train_examples']}")
     table.add_row("test", f"{_metric_text(report['test'])} on {report['test_examples']}")
@@ -437,4 +477,4 @@ def _plot(model: Any, path: Path, with_data: bool, data: str | None = None) -> t
         )
         model.check_features(rows)
         boundary = (rows.X, rows.y, lambda X: model.predict(X)[0])
-    return plot_model(path, model.meta["history"], boundary)
+    return plot_model(path, model.history, boundary)

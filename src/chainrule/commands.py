@@ -20,11 +20,11 @@ import numpy as np
 
 from chainrule.datasets import CATALOGUE, Dataset, load_data
 from chainrule.errors import ConfigurationError, DataError, ModelFileError
-from chainrule.modelfile import read_network, save_network
+from chainrule.modelfile import read_network
 from chainrule.network import Network
 from chainrule.optimizers import get_optimizer
 from chainrule.preprocessing import Standardizer
-from chainrule.training import History
+from chainrule.training import History, Trainer
 
 OUTPUTS = ("auto", "sigmoid", "softmax", "identity")
 
@@ -57,6 +57,7 @@ class Model:
     net: Network
     meta: dict[str, Any]
     scaler: Standardizer | None
+    history: dict[str, list[float]] = field(default_factory=dict)
 
     @property
     def is_regression(self) -> bool:
@@ -160,76 +161,173 @@ def split(data: Dataset, test_size: float, seed: int, stratify: bool) -> tuple[n
         ) from None
 
 
-def train(
-    settings: TrainSettings, callbacks: list[Callable[..., Any]] = ()
-) -> tuple[Model, History, dict[str, Any]]:
-    """Load, split, standardise, train and measure; returns the model, history and report."""
+class Interrupted(Exception):
+    """Ctrl-C during training; the state after the last completed epoch was saved if asked."""
+
+    def __init__(self, epochs_done: int, saved: str | None) -> None:
+        super().__init__(f"interrupted after {epochs_done} epochs")
+        self.epochs_done = epochs_done
+        self.saved = saved
+
+
+@dataclass
+class Run:
+    """A training run: the model, its trainer and the data split it trains and tests on."""
+
+    model: Model
+    trainer: Trainer
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+
+
+def prepare(
+    settings: TrainSettings, resumed: Trainer | None = None, scaler: Standardizer | None = None
+) -> Run:
+    """Load and split the data and build (or take over) the network and its trainer."""
     data = load_data(settings.data, settings.target, settings.seed)
     output, classes = choose_output(settings.output, data)
     X_train, X_test, y_train, y_test = split(
         data, settings.test_size, settings.seed, stratify=classes is not None
     )
-    scaler = Standardizer.fit(X_train) if settings.standardize else None
+    if scaler is None and settings.standardize:
+        scaler = Standardizer.fit(X_train)
     meta: dict[str, Any] = {
         "data": settings.data,
         "target": data.target_name,
         "features": data.feature_names,
         "split": {"test_size": settings.test_size, "seed": settings.seed},
-        "settings": {k: v for k, v in vars(settings).items()},
+        "settings": dict(vars(settings)),
     }
     if classes is None:
         meta["y_mean"], meta["y_scale"] = float(y_train.mean()), float(y_train.std() or 1.0)
-        Y_train = encode((y_train - meta["y_mean"]) / meta["y_scale"], output, None)
     else:
         meta["classes"] = classes.tolist()
-        Y_train = encode(y_train, output, classes)
-
-    n_out = Y_train.shape[0]
-    net = Network(
-        [data.X.shape[1], *settings.hidden, n_out],
-        settings.activation,
-        output,
-        seed=settings.seed,
-        dtype=settings.dtype,
-        l2=settings.alpha,
-        dropout=settings.dropout,
-    )
-    optimizer = get_optimizer(settings.optimizer, learning_rate=settings.lr)
+    if resumed is not None:
+        net, trainer = resumed.net, resumed
+    else:
+        n_out = 1 if output != "softmax" else len(classes)
+        net = Network(
+            [data.X.shape[1], *settings.hidden, n_out],
+            settings.activation,
+            output,
+            seed=settings.seed,
+            dtype=settings.dtype,
+            l2=settings.alpha,
+            dropout=settings.dropout,
+        )
+        trainer = Trainer(
+            net,
+            get_optimizer(settings.optimizer, learning_rate=settings.lr),
+            batch_size=settings.batch_size or None,
+            patience=settings.patience if settings.early_stopping else None,
+        )
+    if net.layer_sizes[0] != data.X.shape[1]:
+        raise DataError(
+            f"the checkpoint expects {net.layer_sizes[0]} features but "
+            f"{data.name} has {data.X.shape[1]}"
+        )
     model = Model(net, meta, scaler)
-    X_fit = model.transform(X_train).T
+    arrays = {} if scaler is None else {"scaler.mean": scaler.mean, "scaler.scale": scaler.scale}
+    trainer.checkpoint_extras = ({"cli": meta}, arrays)
+    return Run(model, trainer, X_train, y_train, X_test, y_test)
+
+
+def targets(model: Model, y: np.ndarray) -> np.ndarray:
+    """``Y`` ``(n[L], m)`` for the model's output: classes encoded, or the scaled value."""
+    if model.is_regression:
+        return encode((y - model.meta["y_mean"]) / model.meta["y_scale"], "identity", None)
+    return encode(y, model.net.output.name, model.classes)
+
+
+def run_training(
+    run: Run,
+    epochs: int,
+    callbacks: list[Callable[..., Any]] = (),
+    save: str | PathLike[str] | None = None,
+    checkpoint_every: int = 0,
+) -> tuple[History, dict[str, Any]]:
+    """Train ``epochs`` more epochs; on Ctrl-C save the last completed epoch and raise
+    :class:`Interrupted`. Returns the history and the report."""
+    model, trainer, settings = run.model, run.trainer, run.model.meta["settings"]
+    trainer.callbacks = list(callbacks)
+    trainer.checkpoint, trainer.checkpoint_every = save, (checkpoint_every if save else 0)
+    net = model.net
+    X_fit = model.transform(run.X_train).T.astype(net.dtype)
+    Y_fit = targets(model, run.y_train).astype(net.dtype)
+    validation = None
+    if settings["early_stopping"]:
+        X_fit, Y_fit, _, validation = net._hold_out(X_fit, Y_fit, None, 0.1)
     start = time.perf_counter()
-    history = net.fit(
-        X_fit,
-        Y_train,
-        epochs=settings.epochs,
-        optimizer=optimizer,
-        batch_size=settings.batch_size or None,
-        validation_fraction=0.1 if settings.early_stopping else None,
-        patience=settings.patience if settings.early_stopping else None,
-        callbacks=callbacks,
-    )
+    try:
+        history = trainer.fit(X_fit, Y_fit, epochs, validation=validation)
+    except KeyboardInterrupt:
+        if save is not None:
+            trainer.save_checkpoint(save)
+        raise Interrupted(trainer.epochs_done, None if save is None else str(save)) from None
     seconds = time.perf_counter() - start
-    meta["history"] = {
+    model.history = {
         "cost": history.cost,
         "val_cost": history.val_cost,
         "val_score": history.val_score,
     }
+    if save is not None:
+        trainer.save_checkpoint(save)
     report = {
-        "data": settings.data,
+        "data": settings["data"],
         "layers": list(net.layer_sizes),
-        "hidden_activation": settings.activation,
-        "output_activation": output,
-        "optimizer": settings.optimizer,
+        "hidden_activation": settings["activation"],
+        "output_activation": net.output.name,
+        "optimizer": settings["optimizer"],
         "epochs": history.epochs,
         "stop_reason": history.stop_reason,
         "final_cost": history.cost[-1],
-        "train": metrics(model, X_train, y_train, brief=True),
-        "test": metrics(model, X_test, y_test, brief=True),
-        "train_examples": len(y_train),
-        "test_examples": len(y_test),
+        "train": metrics(model, run.X_train, run.y_train, brief=True),
+        "test": metrics(model, run.X_test, run.y_test, brief=True),
+        "train_examples": len(run.y_train),
+        "test_examples": len(run.y_test),
         "seconds": seconds,
     }
-    return model, history, report
+    return history, report
+
+
+def train(
+    settings: TrainSettings,
+    callbacks: list[Callable[..., Any]] = (),
+    save: str | PathLike[str] | None = None,
+    checkpoint_every: int = 0,
+) -> tuple[Model, History, dict[str, Any]]:
+    """Load, split, standardise, train and measure; returns the model, history and report."""
+    run = prepare(settings)
+    history, report = run_training(run, settings.epochs, callbacks, save, checkpoint_every)
+    return run.model, history, report
+
+
+def resume(
+    path: str | PathLike[str],
+    epochs: int | None = None,
+    callbacks: list[Callable[..., Any]] = (),
+    save: str | PathLike[str] | None = None,
+    checkpoint_every: int = 0,
+) -> tuple[Model, History, dict[str, Any]]:
+    """Continue the run saved in ``path`` up to ``epochs`` in total (default: as planned)."""
+    saved = load_model(path)
+    settings = TrainSettings(**saved.meta["settings"])
+    trainer = Trainer.resume(path)
+    total = settings.epochs if epochs is None else epochs
+    if total <= trainer.epochs_done:
+        raise ConfigurationError(
+            f"{path}: already trained {trainer.epochs_done} epochs; ask for more with --epochs"
+        )
+    settings.epochs = total
+    resumed_from = trainer.epochs_done
+    run = prepare(settings, resumed=trainer, scaler=saved.scaler)
+    history, report = run_training(
+        run, total - resumed_from, callbacks, save or path, checkpoint_every
+    )
+    report["resumed_from_epoch"] = resumed_from
+    return run.model, history, report
 
 
 def metrics(model: Model, X_rows: np.ndarray, y: np.ndarray, brief: bool = False) -> dict[str, Any]:
@@ -261,24 +359,18 @@ def metrics(model: Model, X_rows: np.ndarray, y: np.ndarray, brief: bool = False
     return result
 
 
-def save_model(model: Model, path: str | PathLike[str]) -> None:
-    arrays = {}
-    if model.scaler is not None:
-        arrays = {"scaler.mean": model.scaler.mean, "scaler.scale": model.scaler.scale}
-    save_network(model.net, path, metadata={"cli": model.meta}, arrays=arrays)
-
-
 def load_model(path: str | PathLike[str]) -> Model:
     net, header, arrays = read_network(path)
     meta = (header.get("metadata") or {}).get("cli")
-    if not isinstance(meta, dict):
+    if not isinstance(meta, dict) or not isinstance(header.get("training"), dict):
         raise ModelFileError(f"{path}: a chainrule model, but not one saved by 'chainrule train'")
+    history = header["training"].get("history", {})
     scaler = None
     if "scaler.mean" in arrays and "scaler.scale" in arrays:
         scaler = Standardizer(arrays["scaler.mean"], arrays["scaler.scale"])
         if scaler.mean.shape != (net.layer_sizes[0],):
             raise ModelFileError(f"{path}: the feature scaling does not match the network")
-    return Model(net, meta, scaler)
+    return Model(net, meta, scaler, history)
 
 
 def evaluation_data(model: Model, spec: str | None, target: str | None) -> tuple[Dataset, str]:

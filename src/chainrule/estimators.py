@@ -30,7 +30,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from chainrule.errors import ConfigurationError, ModelFileError
+from chainrule.errors import ConfigurationError, DataError, ModelFileError
 from chainrule.modelfile import network_from_file, read_model_file, save_network
 from chainrule.network import Network
 from chainrule.optimizers import get_optimizer
@@ -365,7 +365,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         if not incremental:
             classes = unique_labels(y)
             if len(classes) < 2 and type_of_target(y) != "multilabel-indicator":
-                raise ValueError(
+                raise DataError(
                     f"a classifier needs at least 2 classes in y; got one class: {classes[0]!r}"
                 )
             self._label_binarizer = LabelBinarizer().fit(y)

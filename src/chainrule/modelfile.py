@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import json
 import os
+import struct
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Mapping
 from os import PathLike
 from pathlib import Path
@@ -35,6 +37,23 @@ FORMAT = "chainrule"
 VERSION = 1
 MAX_HEADER_BYTES = 1 << 20
 NPY_HEADER_ALLOWANCE = 4096  # the .npy preamble before an array's data
+# chainrule writes arrays uncompressed; a compressed member may expand this much, no more
+# (trained parameters hardly compress, so a larger ratio is a decompression bomb)
+MAX_EXPANSION = 20
+READ_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    struct.error,
+    EOFError,
+    OSError,
+    ValueError,
+    KeyError,
+    TypeError,
+    IndexError,
+    OverflowError,
+    NotImplementedError,
+    RuntimeError,
+)
 
 
 def network_config(net: Network) -> dict[str, Any]:
@@ -95,7 +114,7 @@ def read_model_file(path: str | PathLike[str]) -> tuple[dict[str, Any], dict[str
         raise ModelFileError(f"{path}: no such model file") from None
     except IsADirectoryError:
         raise ModelFileError(f"{path}: is a folder, not a model file") from None
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+    except READ_ERRORS as exc:
         raise ModelFileError(
             f"{path}: not a chainrule model file (not an .npz archive, or truncated: {exc})"
         ) from None
@@ -108,7 +127,7 @@ def read_model_file(path: str | PathLike[str]) -> tuple[dict[str, Any], dict[str
             }
         except ChainruleError:
             raise
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError, TypeError) as exc:
+        except READ_ERRORS as exc:
             raise ModelFileError(f"{path}: the model file is corrupted ({exc})") from None
     return header, arrays
 
@@ -120,6 +139,7 @@ def _read_header(path: Path, archive: zipfile.ZipFile) -> dict[str, Any]:
         raise ModelFileError(f"{path}: not a chainrule model file (no header)") from None
     if info.file_size > MAX_HEADER_BYTES:
         raise ModelFileError(f"{path}: the header claims {info.file_size} bytes; refusing to read")
+    _check_expansion(path, info)
     with archive.open(info) as member:
         raw = np.lib.format.read_array(member, allow_pickle=False)
     if raw.dtype != np.uint8 or raw.ndim != 1:
@@ -169,6 +189,7 @@ def _read_array(
             f"{path}: array {name!r} should take {nbytes} bytes but the archive says "
             f"{info.file_size}; the file is corrupted"
         )
+    _check_expansion(path, info)
     with archive.open(info) as member:
         major, _ = np.lib.format.read_magic(member)
         read_header = (
@@ -184,6 +205,17 @@ def _read_array(
             )
     with archive.open(info) as member:
         return np.lib.format.read_array(member, allow_pickle=False)
+
+
+def _check_expansion(path: Path, info: zipfile.ZipInfo) -> None:
+    """Refuse a compressed member that would expand far beyond its stored size."""
+    if info.compress_type != zipfile.ZIP_STORED and info.file_size > MAX_EXPANSION * max(
+        info.compress_size, 1 << 16
+    ):
+        raise ModelFileError(
+            f"{path}: member {info.filename!r} would expand from {info.compress_size} to "
+            f"{info.file_size} bytes; refusing a possible decompression bomb"
+        )
 
 
 def _expected_theta(path: Path, header: dict[str, Any]) -> int:

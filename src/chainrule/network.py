@@ -202,6 +202,7 @@ class Network:
     def _hidden_activation_names(self, hidden_activation: str | Sequence[str]) -> list[str]:
         n_hidden = self.L - 1
         if isinstance(hidden_activation, str):
+            get_activation(hidden_activation)  # a misspelt name is an error even if unused
             return [hidden_activation] * n_hidden
         names = list(hidden_activation)
         if len(names) != n_hidden:

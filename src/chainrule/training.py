@@ -144,6 +144,7 @@ class Trainer:
         self.best_theta: np.ndarray | None = None
         self.no_improvement = 0
         self._caches: dict[int, Cache] = {}
+        self.checkpoint_extras: tuple[dict[str, Any], dict[str, np.ndarray]] = ({}, {})
 
     # ------------------------------------------------------------------ the loop
 
@@ -160,42 +161,96 @@ class Trainer:
 
         ``sample_weight`` is ``(1, m)`` or ``None``; ``validation`` is ``(X_val, Y_val)``.
         A non-finite cost raises :class:`~chainrule.errors.TrainingDivergedError` and leaves
-        the network with the parameters of its last finite epoch.
+        the network with the parameters of its last finite epoch. A ``KeyboardInterrupt``
+        mid-epoch puts the parameters, the optimiser and the shuffling generator back as they
+        were after the last completed epoch (so a checkpoint written then resumes exactly),
+        records ``stop_reason = "interrupted"`` and propagates.
         """
         epochs = check_epochs(epochs)
         net = self.net
         m = X.shape[1]
         batch = m if self.batch_size is None else min(self.batch_size, m)
         grads = np.empty_like(net.theta)
-        last_finite = net.theta.copy()
-        stop = None
-        # Overflow is detected below and reported as one clear error, not a stream of warnings.
-        with np.errstate(over="ignore", invalid="ignore"):
-            for _ in range(epochs):
-                epoch = self.epochs_done + 1
-                cost = self._run_epoch(X, Y, sample_weight, batch, grads)
-                if not np.isfinite(cost) or not np.isfinite(net.theta).all():
-                    net.theta[...] = last_finite
-                    previous = f"{self.history.cost[-1]:.6g}" if self.history.cost else "none yet"
-                    raise TrainingDivergedError(
-                        f"training diverged at epoch {epoch}: the cost became {cost} "
-                        f"(last finite cost: {previous}); try a lower learning rate. The "
-                        "network keeps the parameters of the last finite epoch."
-                    )
-                last_finite[...] = net.theta
-                self.epochs_done = epoch
-                self._record(cost, validation)
-                stop = self._end_of_epoch(validation is not None)
-                if any([callback(net, epoch, self.history) is True for callback in self.callbacks]):
-                    stop = stop or "callback"
-                if self.checkpoint_every and epoch % self.checkpoint_every == 0:
-                    self.save_checkpoint(self.checkpoint)
-                if stop:
-                    break
+        boundary = self._snapshot()  # the state after the last completed epoch
+        try:
+            # Overflow is detected and reported as one clear error, not a stream of warnings.
+            with np.errstate(over="ignore", invalid="ignore"):
+                stop = self._epochs(X, Y, epochs, sample_weight, validation, batch, grads, boundary)
+        except KeyboardInterrupt:
+            self._restore(boundary)
+            self.history.stop_reason = "interrupted"
+            raise
         self.history.stop_reason = stop or "epochs"
         if validation is not None and self.restore_best and self.best_theta is not None:
             net.theta[...] = self.best_theta
         return self.history
+
+    def _epochs(
+        self,
+        X: np.ndarray,
+        Y: np.ndarray,
+        epochs: int,
+        sample_weight: np.ndarray | None,
+        validation: tuple[np.ndarray, np.ndarray] | None,
+        batch: int,
+        grads: np.ndarray,
+        boundary: dict[str, Any],
+    ) -> str | None:
+        """The epoch loop of :meth:`fit`; returns why it stopped early, if it did."""
+        net = self.net
+        stop = None
+        for _ in range(epochs):
+            epoch = self.epochs_done + 1
+            cost = self._run_epoch(X, Y, sample_weight, batch, grads)
+            if not np.isfinite(cost) or not np.isfinite(net.theta).all():
+                self._restore(boundary)
+                previous = f"{self.history.cost[-1]:.6g}" if self.history.cost else "none yet"
+                raise TrainingDivergedError(
+                    f"training diverged at epoch {epoch}: the cost became {cost} "
+                    f"(last finite cost: {previous}); try a lower learning rate. The "
+                    "network keeps the parameters of the last finite epoch."
+                )
+            self.epochs_done = epoch
+            self._record(cost, validation)
+            stop = self._end_of_epoch(validation is not None)
+            if any([callback(net, epoch, self.history) is True for callback in self.callbacks]):
+                stop = stop or "callback"
+            if self.checkpoint_every and epoch % self.checkpoint_every == 0:
+                self.save_checkpoint(self.checkpoint)
+            boundary.update(self._snapshot())  # one C call: a signal cannot split it
+            if stop:
+                break
+        return stop
+
+    def _snapshot(self) -> dict[str, Any]:
+        """Everything an epoch changes, to go back to if the next one is interrupted."""
+        return {
+            "theta": self.net.theta.copy(),
+            "optimizer": self.optimizer.state_dict(),
+            "rng": self.net.rng.bit_generator.state,
+            "epochs_done": self.epochs_done,
+            "recorded": len(self.history.cost),
+            "best": (self.best_score, self.best_theta, self.history.best_epoch),
+            "no_improvement": self.no_improvement,
+        }
+
+    def _restore(self, snapshot: dict[str, Any]) -> None:
+        self.net.theta[...] = snapshot["theta"]
+        saved = snapshot["optimizer"]
+        self.optimizer.learning_rate = saved["hyperparameters"]["learning_rate"]
+        self.optimizer.t = saved["t"]
+        self.optimizer.state = {name: buffer.copy() for name, buffer in saved["state"].items()}
+        self.net.rng.bit_generator.state = snapshot["rng"]
+        self.epochs_done = snapshot["epochs_done"]
+        for record in (
+            self.history.cost,
+            self.history.learning_rate,
+            self.history.val_cost,
+            self.history.val_score,
+        ):
+            del record[snapshot["recorded"] :]
+        self.best_score, self.best_theta, self.history.best_epoch = snapshot["best"]
+        self.no_improvement = snapshot["no_improvement"]
 
     def _run_epoch(
         self, X: np.ndarray, Y: np.ndarray, w: np.ndarray | None, batch: int, grads: np.ndarray
@@ -275,11 +330,17 @@ class Trainer:
         }
 
     def save_checkpoint(self, path: str | PathLike[str]) -> None:
-        """Write the network and the full training state to one model file (atomically)."""
+        """Write the network and the full training state to one model file (atomically).
+
+        ``self.checkpoint_extras = (metadata, arrays)`` travel with every checkpoint (the
+        command line keeps its data description and feature scaling there).
+        """
         from chainrule.modelfile import save_network
 
+        metadata, extra_arrays = self.checkpoint_extras
         optimizer = self.optimizer.state_dict()
         arrays = {f"optimizer.{k}": v for k, v in optimizer.pop("state").items()}
+        arrays.update(extra_arrays)
         if self.best_theta is not None:
             arrays["best_theta"] = self.best_theta
         training = {
@@ -292,7 +353,7 @@ class Trainer:
             "history": asdict(self.history),
             "rng": self.net.rng.bit_generator.state,
         }
-        save_network(self.net, path, training=training, arrays=arrays)
+        save_network(self.net, path, metadata=metadata, training=training, arrays=arrays)
 
     @classmethod
     def resume(
@@ -337,6 +398,11 @@ class Trainer:
         trainer.history = History(**training["history"])
         trainer.best_theta = arrays.get("best_theta")
         net.rng.bit_generator.state = training["rng"]
+        own = {"theta", "best_theta"}
+        extra_arrays = {
+            k: v for k, v in arrays.items() if k not in own and not k.startswith("optimizer.")
+        }
+        trainer.checkpoint_extras = (header.get("metadata") or {}, extra_arrays)
         return trainer
 
 

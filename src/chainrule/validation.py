@@ -70,7 +70,10 @@ def check_fraction(name: str, value: Any) -> float:
 
 def as_numeric_array(values: Any, name: str, dtype: np.dtype) -> np.ndarray:
     """``np.asarray(values, dtype)``, refusing strings, objects and non-finite numbers."""
-    raw = np.asarray(values)
+    try:
+        raw = np.asarray(values)
+    except (ValueError, TypeError) as exc:
+        raise DataError(f"{name} is not a rectangular array of numbers ({exc})") from None
     if raw.dtype.kind not in "biuf":
         raise DataError(f"{name} must hold numbers, got an array of dtype {raw.dtype}")
     array = raw.astype(dtype, copy=False)
