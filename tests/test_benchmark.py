@@ -41,3 +41,24 @@ def test_flop_count_is_the_least_gemm_work():
     # layer 1: forward + dW = 4 w; layer 2: forward + dW + dA[1] = 6 w
     per_example = 4 * 30 * 16 + 6 * 16 * 1
     assert seed.flops() == per_example * 569 * 2000
+
+
+def test_tiny_mpi_scaling_benchmark_reports_both_rank_counts():
+    pytest.importorskip("mpi4py", reason="mpi4py is not installed: pip install '.[mpi]'")
+    script = SCRIPT.parent / "mpi_scaling.py"
+    result = subprocess.run(
+        [sys.executable, str(script), "--tiny", "--repeat", "1", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    report = json.loads(result.stdout)
+    assert [run["ranks"] for run in report["runs"]] == [1, 2]
+    for run in report["runs"]:
+        assert run["seconds"] > 0 and run["allreduce_seconds"] > 0
+        assert run["efficiency"] == pytest.approx(
+            report["runs"][0]["seconds"] / (run["ranks"] * run["seconds"])
+        )
+    assert [row["machines"] for row in report["estimates"]] == [8, 64]
+    assert all(0 < row["weak_efficiency"] <= 1 for row in report["estimates"])

@@ -19,6 +19,7 @@ from rich.table import Table
 
 from chainrule import __version__, commands
 from chainrule.datasets import CATALOGUE, load_data
+from chainrule.distributed import world
 from chainrule.errors import ChainruleError, ConfigurationError, DataError
 from chainrule.explain import explain as explain_network
 from chainrule.gradcheck import gradcheck as run_gradcheck
@@ -164,9 +165,15 @@ def train(
     """Train a network with a live progress bar, report train/test metrics, optionally save.
 
     Ctrl-C stops after saving the last completed epoch to --save (exit status 130);
-    --resume continues such a file exactly where it stopped.
+    --resume continues such a file exactly where it stopped. Started by
+    'mpiexec -n N chainrule train ...', N processes train one model data-parallel: each
+    reads its share of the rows, and rank 0 alone shows progress and writes files.
     """
+    comm = None
     try:
+        comm = world()
+        lead = comm is None or comm.Get_rank() == 0
+        json_output = json_output or not lead  # the other ranks show nothing
         check_writable(save, "--save")
         check_writable(plot, "--plot")
         if checkpoint_every < 0:
@@ -174,7 +181,7 @@ def train(
         if resume is not None:
             planned = epochs or commands.load_model(resume).meta["settings"]["epochs"]
             model, report = _train_with_progress(
-                lambda show: commands.resume(resume, epochs, [show], save, checkpoint_every),
+                lambda show: commands.resume(resume, epochs, [show], save, checkpoint_every, comm),
                 planned,
                 quiet=json_output,
             )
@@ -200,16 +207,25 @@ def train(
                 standardize=standardize,
             )
             model, report = _train_with_progress(
-                lambda show: commands.train(settings, [show], save, checkpoint_every),
+                lambda show: commands.train(settings, [show], save, checkpoint_every, comm),
                 settings.epochs,
                 quiet=json_output,
             )
         if save is not None:
             report["saved"] = str(save)
-        if plot is not None:
+        if plot is not None and lead:
             _plot(model, plot, with_data=True)
             report["plot"] = str(plot)
     except ChainruleError as exc:
+        if comm is not None and comm.Get_size() > 1:
+            # One rank's error (a bad row in its shard, say) must not leave the others
+            # waiting for it in a collective: report it and end the whole job.
+            stderr.print(
+                f"[bold red]error:[/] rank {comm.Get_rank()}: {exc}",
+                highlight=False,
+                soft_wrap=True,
+            )
+            comm.Abort(2)
         fail(str(exc))
     except commands.Interrupted as stop:
         where = f"; saved to {stop.saved}: continue with 'chainrule train --resume {stop.saved}'"
@@ -220,6 +236,8 @@ def train(
             soft_wrap=True,
         )
         raise typer.Exit(code=130) from None
+    if not lead:
+        return
     if json_output:
         emit_json(report)
     else:

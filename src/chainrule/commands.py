@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from os import PathLike
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from chainrule.datasets import CATALOGUE, Dataset, load_data
+from chainrule.datasets import CATALOGUE, Dataset, load_data, load_data_rows
+from chainrule.distributed import hold_out_shard, shard_rows
 from chainrule.errors import ConfigurationError, DataError, ModelFileError
 from chainrule.modelfile import read_network
 from chainrule.network import Network
@@ -171,28 +172,97 @@ class Interrupted(Exception):
 
 
 @dataclass
+class Split:
+    """The data of a run, split into training and test rows.
+
+    Run by ``mpiexec`` (``comm`` set), each rank holds only its shard of the rows:
+    ``train_rows`` are the positions of its training rows among all the training rows, and
+    ``y_train_all`` (one label per row, cheap to share) is every training label.
+    """
+
+    data: Dataset
+    output: str
+    classes: np.ndarray | None
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    y_train_all: np.ndarray
+    n_test: int
+    train_rows: np.ndarray | None = None
+    comm: Any = None
+
+
+def split_data(settings: TrainSettings, comm: Any = None) -> Split:
+    """Load the data (this rank's rows of it, under MPI), choose the output, split the rows."""
+    if comm is None:
+        data = load_data(settings.data, settings.target, settings.seed)
+        output, classes = choose_output(settings.output, data)
+        X_train, X_test, y_train, y_test = split(
+            data, settings.test_size, settings.seed, stratify=classes is not None
+        )
+        return Split(data, output, classes, X_train, y_train, X_test, y_test, y_train, len(y_test))
+    rank, size = comm.Get_rank(), comm.Get_size()
+    data, rows, m = load_data_rows(
+        settings.data, settings.target, settings.seed, select=lambda m: shard_rows(m, rank, size)
+    )
+    # Every rank learns every label (one number per row), so the classes and the split are
+    # those one process would choose; the features stay on the rank that read them.
+    labels = replace(data, X=np.arange(m).reshape(-1, 1), y=np.concatenate(comm.allgather(data.y)))
+    output, classes = choose_output(settings.output, labels)
+    train_index, test_index, y_train_all, _ = split(
+        labels, settings.test_size, settings.seed, stratify=classes is not None
+    )
+
+    def mine(index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        positions = np.flatnonzero((index >= rows.start) & (index < rows.stop))
+        return positions, index[positions] - rows.start
+
+    train_rows, local_train = mine(train_index[:, 0])
+    _, local_test = mine(test_index[:, 0])
+    return Split(
+        data,
+        output,
+        classes,
+        data.X[local_train],
+        data.y[local_train],
+        data.X[local_test],
+        data.y[local_test],
+        y_train_all,
+        len(test_index),
+        train_rows,
+        comm,
+    )
+
+
+@dataclass
 class Run:
     """A training run: the model, its trainer and the data split it trains and tests on."""
 
     model: Model
     trainer: Trainer
-    X_train: np.ndarray
-    y_train: np.ndarray
-    X_test: np.ndarray
-    y_test: np.ndarray
+    split: Split
+
+    @property
+    def X_train(self) -> np.ndarray:
+        return self.split.X_train
+
+    @property
+    def y_train(self) -> np.ndarray:
+        return self.split.y_train
 
 
 def prepare(
-    settings: TrainSettings, resumed: Trainer | None = None, scaler: Standardizer | None = None
+    settings: TrainSettings,
+    resumed: Trainer | None = None,
+    scaler: Standardizer | None = None,
+    comm: Any = None,
 ) -> Run:
     """Load and split the data and build (or take over) the network and its trainer."""
-    data = load_data(settings.data, settings.target, settings.seed)
-    output, classes = choose_output(settings.output, data)
-    X_train, X_test, y_train, y_test = split(
-        data, settings.test_size, settings.seed, stratify=classes is not None
-    )
+    parts = split_data(settings, comm)
+    data, output, classes = parts.data, parts.output, parts.classes
     if scaler is None and settings.standardize:
-        scaler = Standardizer.fit(X_train)
+        scaler = Standardizer.fit(parts.X_train, comm)
     meta: dict[str, Any] = {
         "data": settings.data,
         "target": data.target_name,
@@ -201,6 +271,7 @@ def prepare(
         "settings": dict(vars(settings)),
     }
     if classes is None:
+        y_train = parts.y_train_all.astype(np.float64)
         meta["y_mean"], meta["y_scale"] = float(y_train.mean()), float(y_train.std() or 1.0)
     else:
         meta["classes"] = classes.tolist()
@@ -222,6 +293,7 @@ def prepare(
             get_optimizer(settings.optimizer, learning_rate=settings.lr),
             batch_size=settings.batch_size or None,
             patience=settings.patience if settings.early_stopping else None,
+            comm=comm,
         )
     if net.layer_sizes[0] != data.X.shape[1]:
         raise DataError(
@@ -231,7 +303,7 @@ def prepare(
     model = Model(net, meta, scaler)
     arrays = {} if scaler is None else {"scaler.mean": scaler.mean, "scaler.scale": scaler.scale}
     trainer.checkpoint_extras = ({"cli": meta}, arrays)
-    return Run(model, trainer, X_train, y_train, X_test, y_test)
+    return Run(model, trainer, parts)
 
 
 def targets(model: Model, y: np.ndarray) -> np.ndarray:
@@ -256,12 +328,15 @@ def run_training(
     net = model.net
     X_fit = model.transform(run.X_train).T.astype(net.dtype)
     Y_fit = targets(model, run.y_train).astype(net.dtype)
-    validation = None
-    if settings["early_stopping"]:
+    validation, rows, comm = None, run.split.train_rows, run.split.comm
+    if settings["early_stopping"] and comm is None:
         X_fit, Y_fit, _, validation = net._hold_out(X_fit, Y_fit, None, 0.1)
+    elif settings["early_stopping"]:
+        held_out, kept = net._hold_out_order(len(run.split.y_train_all), 0.1)
+        X_fit, Y_fit, rows, validation = hold_out_shard(comm, X_fit, Y_fit, rows, held_out, kept)
     start = time.perf_counter()
     try:
-        history = trainer.fit(X_fit, Y_fit, epochs, validation=validation)
+        history = trainer.fit(X_fit, Y_fit, epochs, validation=validation, rows=rows)
     except KeyboardInterrupt:
         if save is not None:
             trainer.save_checkpoint(save)
@@ -283,10 +358,10 @@ def run_training(
         "epochs": history.epochs,
         "stop_reason": history.stop_reason,
         "final_cost": history.cost[-1],
-        "train": metrics(model, run.X_train, run.y_train, brief=True),
-        "test": metrics(model, run.X_test, run.y_test, brief=True),
-        "train_examples": len(run.y_train),
-        "test_examples": len(run.y_test),
+        "train": metrics(model, run.split.X_train, run.split.y_train, brief=True, comm=comm),
+        "test": metrics(model, run.split.X_test, run.split.y_test, brief=True, comm=comm),
+        "train_examples": len(run.split.y_train_all),
+        "test_examples": run.split.n_test,
         "seconds": seconds,
     }
     return history, report
@@ -297,9 +372,13 @@ def train(
     callbacks: list[Callable[..., Any]] = (),
     save: str | PathLike[str] | None = None,
     checkpoint_every: int = 0,
+    comm: Any = None,
 ) -> tuple[Model, History, dict[str, Any]]:
-    """Load, split, standardise, train and measure; returns the model, history and report."""
-    run = prepare(settings)
+    """Load, split, standardise, train and measure; returns the model, history and report.
+
+    With an MPI communicator (``mpiexec -n N chainrule train``) each rank reads and trains
+    on its shard of the rows, and only rank 0 writes files."""
+    run = prepare(settings, comm=comm)
     history, report = run_training(run, settings.epochs, callbacks, save, checkpoint_every)
     return run.model, history, report
 
@@ -310,11 +389,12 @@ def resume(
     callbacks: list[Callable[..., Any]] = (),
     save: str | PathLike[str] | None = None,
     checkpoint_every: int = 0,
+    comm: Any = None,
 ) -> tuple[Model, History, dict[str, Any]]:
     """Continue the run saved in ``path`` up to ``epochs`` in total (default: as planned)."""
     saved = load_model(path)
     settings = TrainSettings(**saved.meta["settings"])
-    trainer = Trainer.resume(path)
+    trainer = Trainer.resume(path, comm=comm)
     total = settings.epochs if epochs is None else epochs
     if total <= trainer.epochs_done:
         raise ConfigurationError(
@@ -322,7 +402,7 @@ def resume(
         )
     settings.epochs = total
     resumed_from = trainer.epochs_done
-    run = prepare(settings, resumed=trainer, scaler=saved.scaler)
+    run = prepare(settings, resumed=trainer, scaler=saved.scaler, comm=comm)
     history, report = run_training(
         run, total - resumed_from, callbacks, save or path, checkpoint_every
     )
@@ -330,11 +410,19 @@ def resume(
     return run.model, history, report
 
 
-def metrics(model: Model, X_rows: np.ndarray, y: np.ndarray, brief: bool = False) -> dict[str, Any]:
-    """Accuracy (precision, recall, F1, confusion matrix) or MSE, MAE and R^2."""
+def metrics(
+    model: Model, X_rows: np.ndarray, y: np.ndarray, brief: bool = False, comm: Any = None
+) -> dict[str, Any]:
+    """Accuracy (precision, recall, F1, confusion matrix) or MSE, MAE and R^2.
+
+    With an MPI communicator, over the rows of every rank (the predictions are shared)."""
     from sklearn import metrics as skm
 
     predicted, _ = model.predict(X_rows)
+    if comm is not None:
+        shared = comm.allgather((y, predicted))
+        y = np.concatenate([labels for labels, _ in shared])
+        predicted = np.concatenate([values for _, values in shared])
     if model.is_regression:
         y = y.astype(np.float64)
         return {

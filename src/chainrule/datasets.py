@@ -8,13 +8,13 @@ data sets; ``mnist1d`` generates MNIST-1D from its templates), so nothing is dow
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from chainrule.errors import ConfigurationError
-from chainrule.readers import read_table
+from chainrule.readers import Select, read_table
 
 
 @dataclass(frozen=True)
@@ -119,12 +119,31 @@ def load_data(
     spec: str, target: str | None = None, seed: int = 0, require_target: bool = True
 ) -> Dataset:
     """A bundled data set by name, or a CSV, NPZ or IDX file by path (see ``read_table``)."""
+    return load_data_rows(spec, target, seed, require_target)[0]
+
+
+def load_data_rows(
+    spec: str,
+    target: str | None = None,
+    seed: int = 0,
+    require_target: bool = True,
+    select: Select | None = None,
+) -> tuple[Dataset, range, int]:
+    """Like :func:`load_data`, keeping only the rows ``select(m)`` of the ``m`` rows (all by
+    default): the data, which rows they are, and ``m``. Files are read only for those rows;
+    bundled data sets are small, built whole and then cut."""
     if spec in CATALOGUE:
-        return load_dataset(spec, seed)
+        data = load_dataset(spec, seed)
+        m = len(data.X)
+        rows = range(m) if select is None else select(m)
+        part = slice(rows.start, rows.stop)
+        return replace(data, X=data.X[part], y=data.y[part]), rows, m
     if not any(c in spec for c in "/\\.") and not Path(spec).exists():
         raise ConfigurationError(
             f"unknown dataset {spec!r}; bundled: {', '.join(dataset_names())} (or give a "
             "path to a .csv, .npz or IDX file)"
         )
-    table = read_table(spec, target, require_target)
-    return Dataset(spec, table.X, table.y, table.feature_names, table.target_name)
+    table = read_table(spec, target, require_target, select)
+    data = Dataset(spec, table.X, table.y, table.feature_names, table.target_name)
+    m = len(table.X) if table.total is None else table.total
+    return data, range(m) if table.rows is None else table.rows, m

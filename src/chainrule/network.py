@@ -48,11 +48,16 @@ class Cache:
     ``dZ[l]``) and uses ``G[l]`` for ``g'(Z[l])``; ``dZ[L]`` is ``dA[L]``. All are
     ``(n[l], m)`` and allocated once: the trainer keeps one cache per batch size, so the
     steps of an epoch allocate nothing.
+
+    In data-parallel training a shard's part of a batch varies in size from step to step:
+    :meth:`resized` gives a cache for fewer examples over the same memory, and ``batch``
+    holds ``(m of the whole batch, this shard's columns in it)`` so dropout masks are drawn
+    for the whole batch.
     """
 
     def __init__(self, layer_sizes: Sequence[int], m: int, dtype: np.dtype) -> None:
         self.m = m
-        n = layer_sizes
+        self.layer_sizes = n = tuple(layer_sizes)
         layers = range(1, len(n))
         self.Z: list[Any] = [None] + [np.empty((n[l], m), dtype) for l in layers]
         self.A: list[Any] = [None] + [np.empty((n[l], m), dtype) for l in layers]
@@ -60,6 +65,26 @@ class Cache:
         self.dA: list[Any] = [None] + [np.empty((n[l], m), dtype) for l in layers]
         self.G: list[Any] = [None] + [np.empty((n[l], m), dtype) for l in layers[:-1]]
         self.gradient_views: tuple[np.ndarray, tuple, tuple] | None = None
+        self.batch: tuple[int, np.ndarray] | None = None
+
+    def resized(self, m: int) -> Cache:
+        """A cache for ``m <= self.m`` examples whose arrays are views of this one's memory."""
+        if m > self.m:
+            raise ValueError(f"a cache for {self.m} examples cannot hold {m}")
+        view = Cache.__new__(Cache)
+        view.m, view.layer_sizes = m, self.layer_sizes
+        n = self.layer_sizes
+
+        def views(arrays: list[Any]) -> list[Any]:
+            return [
+                None if a is None else a.reshape(-1)[: n[l] * m].reshape(n[l], m)
+                for l, a in enumerate(arrays)
+            ]
+
+        view.Z, view.A, view.dA, view.G = (views(a) for a in (self.Z, self.A, self.dA, self.G))
+        view.D = [None] * len(n)
+        view.gradient_views, view.batch = None, None
+        return view
 
 
 class Network:
@@ -231,14 +256,25 @@ class Network:
                 self.output.activation(Z[l], out=A[l])
                 break
             self.g[l].value(Z[l], out=A[l])
-            D[l] = self._dropout_mask(A[l].shape) if training and self.dropout else None
+            D[l] = (
+                self._dropout_mask(A[l].shape, cache.batch) if training and self.dropout else None
+            )
             if D[l] is not None:
                 A[l] *= D[l]
         return cache
 
-    def _dropout_mask(self, shape: tuple[int, ...]) -> np.ndarray:
-        """Inverted dropout: 0 with probability p, else ``1 / (1 - p)``, so E[mask] = 1."""
+    def _dropout_mask(
+        self, shape: tuple[int, int], batch: tuple[int, np.ndarray] | None = None
+    ) -> np.ndarray:
+        """Inverted dropout: 0 with probability p, else ``1 / (1 - p)``, so E[mask] = 1.
+
+        With ``batch = (m, columns)`` (a shard of a batch of m) the mask is drawn for the
+        whole batch and these columns kept: every shard draws alike, as one process would.
+        """
         keep = 1.0 - self.dropout
+        if batch is not None:
+            m, columns = batch
+            return self._dropout_mask((shape[0], m))[:, columns]
         return (self.rng.random(shape, dtype=self.dtype) < keep) * self.dtype.type(1.0 / keep)
 
     def _backward(
@@ -247,6 +283,8 @@ class Network:
         Y: np.ndarray,
         grads: np.ndarray,
         weights: np.ndarray | None = None,
+        m: float | None = None,
+        penalty: bool = True,
     ) -> np.ndarray:
         """Backpropagation: the gradient of the cost, written into the flat ``grads``.
 
@@ -255,17 +293,22 @@ class Network:
         first layer, ``dA[l-1] = W[l]^T dZ[l]`` and ``dZ[l-1] = dA[l-1] * g'(Z[l-1])`` (B4).
         Dropout masks ``dA[l-1]`` like ``A[l-1]`` (R2); the L2 penalty adds
         ``(lambda / m) W[l]`` to ``dW[l]`` (R1).
+
+        ``m`` is the divisor of the cost's average (default: this batch's); data-parallel
+        training passes the whole batch's to each shard, and ``penalty=False`` on all shards
+        but one, so that the shards' gradients sum to the batch's.
         """
         Z, A, D, dA, G = cache.Z, cache.A, cache.D, cache.dA, cache.G
         if cache.gradient_views is None or cache.gradient_views[0] is not grads:
             cache.gradient_views = (grads, *self.unflatten(grads))
         _, dW, db = cache.gradient_views
-        dZ = self.output.dZ(A[self.L], Y, weights, out=dA[self.L])
-        m = cache.m if weights is None else weights.sum()
+        dZ = self.output.dZ(A[self.L], Y, weights, out=dA[self.L], m=m)
+        if m is None:
+            m = cache.m if weights is None else weights.sum()
         for l in range(self.L, 0, -1):
             np.matmul(dZ, A[l - 1].T, out=dW[l])
             dZ.sum(axis=1, keepdims=True, out=db[l])
-            if self.l2:
+            if self.l2 and penalty:
                 dW[l][...] += (self.l2 / m) * self.W[l]
             if l > 1:
                 dA_prev = np.matmul(self.W[l].T, dZ, out=dA[l - 1])
@@ -277,11 +320,22 @@ class Network:
                 dZ = np.multiply(dA_prev, g.derivative(Z[l - 1], A_prev, out=G[l - 1]), out=dA_prev)
         return grads
 
-    def _cost(self, cache: Cache, Y: np.ndarray, weights: np.ndarray | None = None) -> float:
-        """``J`` from a forward pass: the output's cost (C1 to C4) plus the L2 penalty (R1)."""
-        J = self.output.cost(cache.Z[self.L], Y, weights)
-        if self.l2:
-            m = Y.shape[1] if weights is None else weights.sum()
+    def _cost(
+        self,
+        cache: Cache,
+        Y: np.ndarray,
+        weights: np.ndarray | None = None,
+        m: float | None = None,
+        penalty: bool = True,
+    ) -> float:
+        """``J`` from a forward pass: the output's cost (C1 to C4) plus the L2 penalty (R1).
+
+        ``m`` and ``penalty`` as in :meth:`_backward`.
+        """
+        J = self.output.cost(cache.Z[self.L], Y, weights, m)
+        if self.l2 and penalty:
+            if m is None:
+                m = Y.shape[1] if weights is None else weights.sum()
             J += self.l2 / (2 * m) * sum(float((W * W).sum()) for W in self.W[1:])
         return J
 
@@ -397,8 +451,12 @@ class Network:
         The permutation comes from a generator of its own, seeded from ``seed``, so a resumed
         run holds out the same examples as the run it continues.
         """
+        val, kept = self._hold_out_order(X.shape[1], fraction)
+        return X[:, kept], Y[:, kept], None if w is None else w[:, kept], (X[:, val], Y[:, val])
+
+    def _hold_out_order(self, m: int, fraction: float) -> tuple[np.ndarray, np.ndarray]:
+        """Which of ``m`` examples :meth:`_hold_out` holds out, and which it keeps, in order."""
         fraction = check_fraction("validation_fraction", fraction)
-        m = X.shape[1]
         n_val = int(round(fraction * m))
         if not 0 < n_val < m:
             raise ConfigurationError(
@@ -406,8 +464,7 @@ class Network:
                 "validation examples"
             )
         order = np.random.default_rng(None if self.seed is None else [self.seed, 1]).permutation(m)
-        val, kept = order[:n_val], order[n_val:]
-        return X[:, kept], Y[:, kept], None if w is None else w[:, kept], (X[:, val], Y[:, val])
+        return order[:n_val], order[n_val:]
 
     def save(self, path: str | PathLike[str]) -> None:
         """Write the network to one model file (see :mod:`chainrule.modelfile`), atomically."""

@@ -42,12 +42,23 @@ class Output(ABC):
     def losses(self, Z: np.ndarray, Y: np.ndarray) -> np.ndarray:
         """Per-entry losses from the logits ``Z = Z[L]``, shape ``(n[L], m)``."""
 
-    def cost(self, Z: np.ndarray, Y: np.ndarray, weights: np.ndarray | None = None) -> float:
-        """The cost ``J``: the losses summed over units, averaged over examples (C1 to C4)."""
+    def cost(
+        self,
+        Z: np.ndarray,
+        Y: np.ndarray,
+        weights: np.ndarray | None = None,
+        m: float | None = None,
+    ) -> float:
+        """The cost ``J``: the losses summed over units, averaged over examples (C1 to C4).
+
+        ``m`` is the divisor of the average: by default the number of columns (or the sum of
+        the weights); data-parallel training passes the whole batch's, so that the parts
+        computed on the shards of a batch sum to its cost.
+        """
         losses = self.losses(Z, Y)
         if weights is None:
-            return float(losses.sum() / Z.shape[1])
-        return float((losses * weights).sum() / weights.sum())
+            return float(losses.sum() / (Z.shape[1] if m is None else m))
+        return float((losses * weights).sum() / (weights.sum() if m is None else m))
 
     def dZ(
         self,
@@ -55,18 +66,20 @@ class Output(ABC):
         Y: np.ndarray,
         weights: np.ndarray | None = None,
         out: np.ndarray | None = None,
+        m: float | None = None,
     ) -> np.ndarray:
         """Fused ``dZ[L] = (A[L] - Y) / m`` (eq. B1), shape ``(n[L], m)``.
 
-        With weights: ``dZ[L] = (A[L] - Y) * w / sum_i w_i``.
+        With weights: ``dZ[L] = (A[L] - Y) * w / sum_i w_i``. ``m`` overrides the divisor as
+        in :meth:`cost`.
         """
         dZ = np.subtract(A, Y, out=out)
         # Both branches multiply by a per-example factor computed in A's dtype, so unit weights
         # reproduce the unweighted gradient bit for bit.
         if weights is None:
-            dZ *= A.dtype.type(1) / A.dtype.type(A.shape[1])
+            dZ *= A.dtype.type(1) / A.dtype.type(A.shape[1] if m is None else m)
         else:
-            dZ *= weights / weights.sum()
+            dZ *= weights / (weights.sum() if m is None else A.dtype.type(m))
         return dZ
 
     @abstractmethod

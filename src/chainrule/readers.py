@@ -4,6 +4,10 @@ Each returns a :class:`Table`: features as rows ``X`` ``(m, n[0])`` of float64, 
 column ``y`` (numbers, or strings for class names in a CSV), and the feature names. Every
 problem is a :class:`~chainrule.errors.DataError` naming the file and, where there is one, the
 column and row.
+
+Data-parallel training reads a shard: ``select`` maps the number of data rows in the file to
+the range of rows this process keeps, and only those rows are parsed (CSV) or read from disk
+(NPZ, IDX); the table records which rows it holds and how many the file has.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ import csv
 import gzip
 import math
 import struct
+import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,13 +34,24 @@ class Table:
     y: np.ndarray
     feature_names: list[str]
     target_name: str
+    rows: range | None = None  # which rows of the file these are (None: all of them)
+    total: int | None = None  # how many data rows the file has
 
 
-def read_table(path: str | Path, target: str | None = None, require_target: bool = True) -> Table:
+Select = Callable[[int], range]
+
+
+def read_table(
+    path: str | Path,
+    target: str | None = None,
+    require_target: bool = True,
+    select: Select | None = None,
+) -> Table:
     """Read ``path`` by its extension: ``.csv``, ``.npz``, or an IDX file (``-idx3-ubyte``).
 
     With ``require_target=False`` a file without the target (a CSV without that column, an
     NPZ without ``y``, images without a labels file) is read as features only, ``y`` empty.
+    With ``select``, only the rows ``select(number of rows)`` are read.
     """
     path = Path(path)
     if not path.exists():
@@ -43,11 +60,11 @@ def read_table(path: str | Path, target: str | None = None, require_target: bool
         raise DataError(f"{path}: is a folder, not a data file")
     name = path.name.lower()
     if name.endswith((".csv", ".csv.gz")):
-        return read_csv(path, target, require_target)
+        return read_csv(path, target, require_target, select)
     if name.endswith(".npz"):
-        return read_npz(path, require_target)
+        return read_npz(path, require_target, select)
     if "idx" in name:
-        return read_idx_pair(path, target, require_target)
+        return read_idx_pair(path, target, require_target, select)
     raise DataError(f"{path}: unknown data format; use .csv, .npz or MNIST IDX files")
 
 
@@ -57,46 +74,75 @@ def _open_text(path: Path):
     return path.open(encoding="utf-8", newline="")
 
 
-def read_csv(path: str | Path, target: str | None = None, require_target: bool = True) -> Table:
+def _csv_rows(path: Path, select: Select | None) -> tuple[list[list[str]], range, int]:
+    """The header and the selected data rows (blank lines skipped), their range and the
+    number of data rows in the file. Selecting scans the file twice and keeps only the
+    selected rows."""
+    try:
+        if select is None:
+            with _open_text(path) as handle:
+                rows = [row for row in csv.reader(handle) if row]
+            return rows, range(max(len(rows) - 1, 0)), max(len(rows) - 1, 0)
+        with _open_text(path) as handle:
+            total = max(sum(1 for row in csv.reader(handle) if row) - 1, 0)
+        chosen = select(total)
+        kept: list[list[str]] = []
+        with _open_text(path) as handle:
+            index = -1  # the header
+            for row in csv.reader(handle):
+                if not row:
+                    continue
+                if index < 0 or index in chosen:
+                    kept.append(row)
+                index += 1
+                if index >= chosen.stop:
+                    break
+        return kept, chosen, total
+    except UnicodeDecodeError:
+        raise DataError(f"{path}: not a text CSV file (it is not UTF-8)") from None
+    except (OSError, csv.Error) as exc:
+        raise DataError(f"{path}: cannot read as CSV ({exc})") from None
+
+
+def read_csv(
+    path: str | Path,
+    target: str | None = None,
+    require_target: bool = True,
+    select: Select | None = None,
+) -> Table:
     """A CSV with a header row; ``target`` names the label column (default: the last).
 
     Feature cells must be numbers; the target column may hold numbers or class names.
     """
     path = Path(path)
-    try:
-        with _open_text(path) as handle:
-            rows = list(csv.reader(handle))
-    except UnicodeDecodeError:
-        raise DataError(f"{path}: not a text CSV file (it is not UTF-8)") from None
-    except (OSError, csv.Error) as exc:
-        raise DataError(f"{path}: cannot read as CSV ({exc})") from None
-    rows = [row for row in rows if row]  # blank lines carry nothing
+    rows, chosen, total = _csv_rows(path, select)
     if not rows:
         raise DataError(f"{path}: the file is empty")
     header, body = [h.strip() for h in rows[0]], rows[1:]
+    first = chosen.start + 2  # the line number of body[0], counting the header as line 1
     if len(header) < 2:
         raise DataError(f"{path}: needs a header row with at least one feature and a target column")
-    if not body:
+    if not total:
         raise DataError(f"{path}: has a header but no data rows")
     if len(set(header)) != len(header):
         raise DataError(f"{path}: the header repeats a column name")
     target_name = header[-1] if target is None else target
     if target_name not in header and not require_target:
         X = np.empty((len(body), len(header)))
-        for number, row in enumerate(body, start=2):
+        for number, row in enumerate(body, start=first):
             if len(row) != len(header):
                 raise DataError(
                     f"{path}: line {number} has {len(row)} fields but the header has {len(header)}"
                 )
         for i, name in enumerate(header):
-            X[:, i] = _numeric_column(path, name, [row[i] for row in body])
-        return Table(X, np.array([]), header, target_name)
+            X[:, i] = _numeric_column(path, name, [row[i] for row in body], first)
+        return Table(X, np.array([]), header, target_name, chosen, total)
     if target_name not in header:
         raise DataError(
             f"{path}: no column named {target_name!r}; the columns are: {', '.join(header)}"
         )
     target_index = header.index(target_name)
-    for number, row in enumerate(body, start=2):
+    for number, row in enumerate(body, start=first):
         if len(row) != len(header):
             raise DataError(
                 f"{path}: line {number} has {len(row)} fields but the header has {len(header)}"
@@ -104,9 +150,9 @@ def read_csv(path: str | Path, target: str | None = None, require_target: bool =
     feature_index = [i for i in range(len(header)) if i != target_index]
     X = np.empty((len(body), len(feature_index)))
     for column, i in enumerate(feature_index):
-        X[:, column] = _numeric_column(path, header[i], [row[i] for row in body])
+        X[:, column] = _numeric_column(path, header[i], [row[i] for row in body], first)
     raw_target = [row[target_index].strip() for row in body]
-    for number, value in enumerate(raw_target, start=2):
+    for number, value in enumerate(raw_target, start=first):
         if value == "":
             raise DataError(f"{path}: column {target_name!r}, line {number}: missing value")
     try:
@@ -114,30 +160,35 @@ def read_csv(path: str | Path, target: str | None = None, require_target: bool =
     except ValueError:
         y = np.array(raw_target)  # class names
     if y.dtype.kind == "f" and not np.isfinite(y).all():
-        row = int(np.argmin(np.isfinite(y))) + 2
+        row = int(np.argmin(np.isfinite(y))) + first
         raise DataError(f"{path}: column {target_name!r}, line {row}: value is not finite")
-    return Table(X, y, [header[i] for i in feature_index], target_name)
+    return Table(X, y, [header[i] for i in feature_index], target_name, chosen, total)
 
 
-def _numeric_column(path: Path, name: str, cells: list[str]) -> np.ndarray:
+def _numeric_column(path: Path, name: str, cells: list[str], first: int = 2) -> np.ndarray:
+    """The cells as numbers; ``first`` is the line number of ``cells[0]``."""
     values = np.empty(len(cells))
     for row, cell in enumerate(cells):
-        text = cell.strip()
+        text, line = cell.strip(), row + first
         if text == "":
-            raise DataError(f"{path}: column {name!r}, line {row + 2}: missing value")
+            raise DataError(f"{path}: column {name!r}, line {line}: missing value")
         try:
             values[row] = float(text)
         except ValueError:
             raise DataError(
-                f"{path}: column {name!r}, line {row + 2}: {text!r} is not a number"
+                f"{path}: column {name!r}, line {line}: {text!r} is not a number"
             ) from None
         if not math.isfinite(values[row]):
-            raise DataError(f"{path}: column {name!r}, line {row + 2}: {text!r} is not finite")
+            raise DataError(f"{path}: column {name!r}, line {line}: {text!r} is not finite")
     return values
 
 
-def read_npz(path: str | Path, require_target: bool = True) -> Table:
-    """An ``.npz`` archive holding ``X`` ``(m, n)`` and ``y`` ``(m,)``."""
+def read_npz(path: str | Path, require_target: bool = True, select: Select | None = None) -> Table:
+    """An ``.npz`` archive holding ``X`` ``(m, n)`` and ``y`` ``(m,)``.
+
+    With ``select``, only the selected rows of ``X`` are read from the archive (when ``X`` is
+    stored in C order, as ``np.savez`` writes it).
+    """
     path = Path(path)
     try:
         with np.load(path, allow_pickle=False) as archive:
@@ -148,25 +199,56 @@ def read_npz(path: str | Path, require_target: bool = True) -> Table:
                     f"{path}: an NPZ data file needs arrays 'X' and 'y'; missing "
                     f"{', '.join(missing)} (it has: {', '.join(archive.files) or 'nothing'})"
                 )
-            X = archive["X"]
+            X, chosen = _npz_rows(path, select) if select else (archive["X"], None)
             y = archive["y"] if "y" in archive.files else np.array([])
     except DataError:
         raise
-    except (OSError, ValueError, EOFError) as exc:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise DataError(f"{path}: cannot read as NPZ ({exc})") from None
+    total = len(X) if chosen is None else chosen[1]
     if X.dtype.kind not in "biuf":
         raise DataError(f"{path}: 'X' must hold numbers, not {X.dtype}")
     if X.ndim != 2:
         raise DataError(f"{path}: 'X' must be 2-D (samples, features), got shape {X.shape}")
-    if y.size and (y.ndim != 1 or len(y) != len(X)):
+    if y.size and (y.ndim != 1 or len(y) != total):
         raise DataError(
-            f"{path}: 'y' must be 1-D with one label per row of X ({len(X)}), got {y.shape}"
+            f"{path}: 'y' must be 1-D with one label per row of X ({total}), got {y.shape}"
         )
+    rows = range(total) if chosen is None else chosen[0]
+    if y.size:
+        y = y[rows.start : rows.stop]
     if not np.isfinite(X).all():
         row, column = (int(i) for i in np.argwhere(~np.isfinite(X))[0])
-        raise DataError(f"{path}: 'X' has a non-finite value at row {row}, column {column}")
+        raise DataError(
+            f"{path}: 'X' has a non-finite value at row {row + rows.start}, column {column}"
+        )
     names = [f"x{i}" for i in range(X.shape[1])]
-    return Table(X.astype(np.float64), y, names, "y")
+    return Table(X.astype(np.float64), y, names, "y", rows, total)
+
+
+def _npz_rows(path: Path, select: Select) -> tuple[np.ndarray, tuple[range, int]]:
+    """The selected rows of ``X`` in an NPZ archive, read by seeking in its ``X.npy``."""
+    with zipfile.ZipFile(path) as archive, archive.open("X.npy") as member:
+        version = np.lib.format.read_magic(member)
+        if version == (1, 0):
+            shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(member)
+        else:
+            shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(member)
+        if len(shape) != 2 or fortran_order or dtype.hasobject:
+            member.seek(0)
+            X = np.lib.format.read_array(member, allow_pickle=False)
+            if X.ndim != 2:
+                return X, (range(0), 0)  # refused by the shape check
+            chosen = select(len(X))
+            return X[chosen.start : chosen.stop], (chosen, len(X))
+        chosen = select(shape[0])
+        row_bytes = shape[1] * dtype.itemsize
+        member.seek(member.tell() + chosen.start * row_bytes)
+        data = member.read(len(chosen) * row_bytes)
+        if len(data) != len(chosen) * row_bytes:
+            raise DataError(f"{path}: 'X' is truncated")
+        X = np.frombuffer(data, dtype=dtype).reshape(len(chosen), shape[1])
+        return X.astype(dtype.newbyteorder("=")), (chosen, shape[0])
 
 
 def read_idx(path: str | Path) -> np.ndarray:
@@ -195,9 +277,14 @@ def read_idx(path: str | Path) -> np.ndarray:
 
 
 def read_idx_pair(
-    path: str | Path, labels: str | None = None, require_target: bool = True
+    path: str | Path,
+    labels: str | None = None,
+    require_target: bool = True,
+    select: Select | None = None,
 ) -> Table:
     """MNIST images (``*-images-idx3-ubyte``) and their labels file.
+
+    With ``select`` the whole files are read and the selected rows kept.
 
     The labels file is ``labels`` if given, else the images file's name with ``images`` and
     ``idx3`` replaced by ``labels`` and ``idx1`` (``train-labels-idx1-ubyte``).
@@ -211,13 +298,14 @@ def read_idx_pair(
             raise DataError(f"{path}: cannot tell the labels file; name it with --target")
     else:
         labels_path = Path(labels)
-    X = images.reshape(len(images), -1).astype(np.float64)
+    chosen = range(len(images)) if select is None else select(len(images))
+    X = images[chosen.start : chosen.stop].reshape(len(chosen), -1).astype(np.float64)
     names = [f"pixel{i}" for i in range(X.shape[1])]
     if not labels_path.exists():
         if not require_target:
-            return Table(X, np.array([]), names, "label")
+            return Table(X, np.array([]), names, "label", chosen, len(images))
         raise DataError(f"{labels_path}: no such labels file (for the images in {path})")
     y = read_idx(labels_path)
     if y.ndim != 1 or len(y) != len(images):
         raise DataError(f"{labels_path}: holds {y.shape} labels for {len(images)} images in {path}")
-    return Table(X, y, names, "label")
+    return Table(X, y[chosen.start : chosen.stop], names, "label", chosen, len(images))

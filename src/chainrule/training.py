@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from chainrule.distributed import Shard
 from chainrule.errors import ConfigurationError, TrainingDivergedError
 from chainrule.network import Cache
 from chainrule.optimizers import GradientDescent, Optimizer
@@ -59,6 +60,13 @@ def batches(m: int, batch_size: int, order: np.ndarray | None) -> list[Any]:
     return [order[start : start + batch_size] for start in starts]
 
 
+def _batch_size(columns: Any, m: int) -> int:
+    """How many examples a batch from :func:`batches` selects."""
+    if isinstance(columns, slice):
+        return len(range(*columns.indices(m)))
+    return len(columns)
+
+
 def check_epochs(epochs: Any) -> int:
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
         raise ConfigurationError(f"epochs must be a positive integer, got {epochs!r}")
@@ -92,6 +100,11 @@ class Trainer:
         stops training.
     checkpoint, checkpoint_every:
         Write a resumable model file to ``checkpoint`` every ``checkpoint_every`` epochs.
+    comm:
+        An MPI communicator (mpi4py) for data-parallel training: each rank passes its shard
+        of the examples to :meth:`fit`, and the mini-batch gradients are summed across ranks
+        with one ``Allreduce`` per step (see :mod:`chainrule.distributed`). Only rank 0
+        writes checkpoints.
     """
 
     def __init__(
@@ -109,8 +122,11 @@ class Trainer:
         callbacks: Sequence[Callback] = (),
         checkpoint: str | PathLike[str] | None = None,
         checkpoint_every: int = 0,
+        comm: Any = None,
     ) -> None:
         self.net = net
+        self.comm = comm
+        self._shard: Shard | None = None
         self.optimizer = optimizer or GradientDescent(0.1)
         if batch_size is not None and (
             isinstance(batch_size, bool)
@@ -156,10 +172,14 @@ class Trainer:
         *,
         sample_weight: np.ndarray | None = None,
         validation: tuple[np.ndarray, np.ndarray] | None = None,
+        rows: Sequence[int] | np.ndarray | None = None,
     ) -> History:
         """Run ``epochs`` more epochs on validated ``X`` ``(n[0], m)``, ``Y`` ``(n[L], m)``.
 
         ``sample_weight`` is ``(1, m)`` or ``None``; ``validation`` is ``(X_val, Y_val)``.
+        With a communicator, ``X``, ``Y`` and ``sample_weight`` are this rank's shard and
+        ``rows`` the indices of its columns among all examples (default: the ranks hold
+        consecutive blocks in rank order); ``validation``, if any, is the same on every rank.
         A non-finite cost raises :class:`~chainrule.errors.TrainingDivergedError` and leaves
         the network with the parameters of its last finite epoch. A ``KeyboardInterrupt``
         mid-epoch puts the parameters, the optimiser and the shuffling generator back as they
@@ -169,8 +189,11 @@ class Trainer:
         epochs = check_epochs(epochs)
         net = self.net
         m = X.shape[1]
+        if self.comm is not None:
+            self._shard = self._make_shard(X, rows, sample_weight)
+            m = self._shard.m
         batch = m if self.batch_size is None else min(self.batch_size, m)
-        grads = np.empty_like(net.theta)
+        grads = np.empty_like(net.theta) if self._shard is None else self._shard.grads
         boundary = self._snapshot()  # the state after the last completed epoch
         try:
             # Overflow is detected and reported as one clear error, not a stream of warnings.
@@ -222,6 +245,28 @@ class Trainer:
                 break
         return stop
 
+    def _make_shard(
+        self, X: np.ndarray, rows: Sequence[int] | np.ndarray | None, w: np.ndarray | None
+    ) -> Shard:
+        """Set up data-parallel training: this rank's place among the examples."""
+        net = self.net
+        if rows is None:
+            shard = Shard.contiguous(self.comm, X.shape[1], net.n_params, net.dtype)
+        else:
+            if len(rows) != X.shape[1]:
+                raise ConfigurationError(
+                    f"rows names {len(rows)} examples but this rank holds {X.shape[1]}"
+                )
+            shard = Shard(
+                self.comm, np.asarray(rows), self.comm.allreduce(len(rows)), net.n_params, net.dtype
+            )
+        shard.check_identical(net.theta, net.rng)
+        shard.gather_weights(w)
+        batch = shard.m if self.batch_size is None else min(self.batch_size, shard.m)
+        whole = Cache(net.layer_sizes, batch, net.dtype)
+        self._caches = {k: whole.resized(k) for k in range(batch + 1)}
+        return shard
+
     def _snapshot(self) -> dict[str, Any]:
         """Everything an epoch changes, to go back to if the next one is interrupted."""
         return {
@@ -255,20 +300,35 @@ class Trainer:
     def _run_epoch(
         self, X: np.ndarray, Y: np.ndarray, w: np.ndarray | None, batch: int, grads: np.ndarray
     ) -> float:
-        """One pass over the data; returns the size-weighted mean of the mini-batch costs."""
-        net = self.net
-        m = X.shape[1]
+        """One pass over the data; returns the size-weighted mean of the mini-batch costs.
+
+        Data-parallel, a step works on this rank's columns of the global batch, divides by
+        the whole batch's ``m`` (only rank 0 adds the L2 term), and sums the ranks' costs and
+        gradients with one ``Allreduce`` before the update.
+        """
+        net, shard = self.net, self._shard
+        m = X.shape[1] if shard is None else shard.m
         order = net.rng.permutation(m) if self.shuffle and batch < m else None
         total = 0.0
         for columns in batches(m, batch, order):
+            batch_m, part, divisor, penalty = _batch_size(columns, m), None, None, True
+            if shard is not None:
+                columns, part, divisor = shard.part(columns)
+                penalty = shard.rank == 0
+                if divisor == 0:
+                    continue  # a batch of zero-weight examples carries no gradient
             X_batch, Y_batch = X[:, columns], Y[:, columns]
             w_batch = None if w is None else w[:, columns]
-            if w_batch is not None and not w_batch.any():
-                continue  # a batch of zero-weight examples carries no gradient
+            if shard is None and w_batch is not None and not w_batch.any():
+                continue
             cache = self._cache(X_batch.shape[1])
+            cache.batch = part
             net._forward(X_batch, training=True, cache=cache)
-            total += net._cost(cache, Y_batch, w_batch) * X_batch.shape[1]
-            net._backward(cache, Y_batch, grads, w_batch)
+            cost = net._cost(cache, Y_batch, w_batch, divisor, penalty)
+            net._backward(cache, Y_batch, grads, w_batch, divisor, penalty)
+            if shard is not None:
+                cost = shard.sum_gradients(cost)
+            total += cost * batch_m
             if self.clip_norm is not None:
                 norm = float(np.linalg.norm(grads))
                 if norm > self.clip_norm:
@@ -337,6 +397,8 @@ class Trainer:
         """
         from chainrule.modelfile import save_network
 
+        if self._shard is not None and self._shard.rank != 0:
+            return  # the ranks hold identical state; one writes it
         metadata, extra_arrays = self.checkpoint_extras
         optimizer = self.optimizer.state_dict()
         arrays = {f"optimizer.{k}": v for k, v in optimizer.pop("state").items()}
@@ -362,12 +424,13 @@ class Trainer:
         *,
         callbacks: Sequence[Callback] = (),
         checkpoint: str | PathLike[str] | None = None,
+        comm: Any = None,
     ) -> Trainer:
         """Rebuild the network and trainer saved by :meth:`save_checkpoint`.
 
         ``trainer.fit(X, Y, epochs=total - trainer.epochs_done)`` then continues exactly as
         the interrupted run would have. New checkpoints go to ``checkpoint`` (default: the
-        same file).
+        same file); ``comm`` continues data-parallel, on any number of ranks.
         """
         from chainrule.errors import ModelFileError
         from chainrule.modelfile import read_network
@@ -388,6 +451,7 @@ class Trainer:
             schedule=get_schedule(schedule.pop("name"), **schedule),
             callbacks=callbacks,
             checkpoint=checkpoint or path,
+            comm=comm,
             **settings,
         )
         trainer.alpha_0 = float(training["alpha_0"])
