@@ -10,16 +10,21 @@ import pytest
 SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "compare.py"
 
 
-def test_tiny_benchmark_reports_every_workload_and_system():
-    pytest.importorskip("sklearn")
+def tiny_report(script: Path) -> dict:
+    """Run a benchmark script in its tiny mode and return its JSON report."""
     result = subprocess.run(
-        [sys.executable, str(SCRIPT), "--tiny", "--repeat", "1", "--json"],
+        [sys.executable, str(script), "--tiny", "--repeat", "1", "--json"],
         capture_output=True,
         text=True,
         timeout=600,
         check=True,
     )
-    report = json.loads(result.stdout)
+    return json.loads(result.stdout)
+
+
+def test_tiny_benchmark_reports_every_workload_and_system():
+    pytest.importorskip("sklearn")
+    report = tiny_report(SCRIPT)
     assert report["matmul_peak_gflops"] > 0
     assert set(report["workloads"]) == {"seed", "mnist", "wide"}
     for entry in report["workloads"].values():
@@ -45,15 +50,7 @@ def test_flop_count_is_the_least_gemm_work():
 
 def test_tiny_mpi_scaling_benchmark_reports_both_rank_counts():
     pytest.importorskip("mpi4py", reason="mpi4py is not installed: pip install '.[mpi]'")
-    script = SCRIPT.parent / "mpi_scaling.py"
-    result = subprocess.run(
-        [sys.executable, str(script), "--tiny", "--repeat", "1", "--json"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-    report = json.loads(result.stdout)
+    report = tiny_report(SCRIPT.parent / "mpi_scaling.py")
     assert [run["ranks"] for run in report["runs"]] == [1, 2]
     for run in report["runs"]:
         assert run["seconds"] > 0 and run["allreduce_seconds"] > 0

@@ -243,14 +243,6 @@ class Run:
     trainer: Trainer
     split: Split
 
-    @property
-    def X_train(self) -> np.ndarray:
-        return self.split.X_train
-
-    @property
-    def y_train(self) -> np.ndarray:
-        return self.split.y_train
-
 
 def prepare(
     settings: TrainSettings,
@@ -326,8 +318,8 @@ def run_training(
     trainer.callbacks = list(callbacks)
     trainer.checkpoint, trainer.checkpoint_every = save, (checkpoint_every if save else 0)
     net = model.net
-    X_fit = model.transform(run.X_train).T.astype(net.dtype)
-    Y_fit = targets(model, run.y_train).astype(net.dtype)
+    X_fit = model.transform(run.split.X_train).T.astype(net.dtype)
+    Y_fit = targets(model, run.split.y_train).astype(net.dtype)
     validation, rows, comm = None, run.split.train_rows, run.split.comm
     if settings["early_stopping"] and comm is None:
         X_fit, Y_fit, _, validation = net._hold_out(X_fit, Y_fit, None, 0.1)

@@ -64,23 +64,27 @@ class Shard:
     """This rank's columns of a data set of ``m`` examples spread over the ranks of ``comm``.
 
     ``rows[j]`` is the index, among all ``m`` examples, of local column ``j``; the ranks'
-    ``rows`` together must be a permutation of ``range(m)``. ``buffer`` is the flat vector
+    ``rows`` together must be a permutation of ``range(m)`` (``m``, if not given, is the sum
+    of the ranks' row counts). ``buffer`` is the flat vector
     that is summed across ranks every step: the gradient (``n_params`` entries, the trainer's
     ``grads`` is a view of it) followed by the cost.
     """
 
-    def __init__(self, comm: Any, rows: np.ndarray, m: int, n_params: int, dtype: Any) -> None:
+    def __init__(
+        self, comm: Any, rows: np.ndarray, n_params: int, dtype: Any, m: int | None = None
+    ) -> None:
         self.comm = comm
         self.rank, self.size = comm.Get_rank(), comm.Get_size()
         self.rows = np.asarray(rows, dtype=np.intp)
-        self.m = int(m)
+        self.m = int(comm.allreduce(self.rows.size) if m is None else m)
         if self.rows.size and (self.rows.min() < 0 or self.rows.max() >= self.m):
             raise ConfigurationError(f"rank {self.rank}: rows outside range({self.m})")
         self.local_of = np.full(self.m, -1, dtype=np.intp)
         self.local_of[self.rows] = np.arange(self.rows.size)
-        if comm.allreduce(self.rows.size) != self.m or (self.local_of >= 0).sum() != len(rows):
+        if (self.local_of >= 0).sum() != self.rows.size:
             raise ConfigurationError(
-                f"the ranks' rows are not a partition of the {self.m} examples"
+                f"rank {self.rank}: rows repeat an example, so the ranks' rows are not a "
+                f"partition of the {self.m} examples"
             )
         self.buffer = np.zeros(n_params + 1, dtype=dtype)
         self.grads = self.buffer[:n_params]
@@ -91,7 +95,7 @@ class Shard:
         """Rank ``r`` holds the examples after those of ranks ``0..r-1``, in order."""
         counts = comm.allgather(int(m_local))
         start = sum(counts[: comm.Get_rank()])
-        return cls(comm, np.arange(start, start + m_local), sum(counts), n_params, dtype)
+        return cls(comm, np.arange(start, start + m_local), n_params, dtype, m=sum(counts))
 
     def gather_weights(self, w_local: np.ndarray | None) -> None:
         """Every rank learns every example's weight (one number per example, sent once), so
@@ -105,7 +109,7 @@ class Shard:
         """For a global batch (a slice or index array into ``range(m)``): this rank's local
         columns of it, ``(B, their positions in the batch)``, and the batch's divisor (``B``,
         or its total weight)."""
-        batch = np.arange(self.m)[columns] if isinstance(columns, slice) else columns
+        batch = np.arange(*columns.indices(self.m)) if isinstance(columns, slice) else columns
         local = self.local_of[batch]
         positions = np.flatnonzero(local >= 0)
         divisor = batch.size if self.weights is None else self.weights[batch].sum()

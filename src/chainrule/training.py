@@ -257,14 +257,13 @@ class Trainer:
                 raise ConfigurationError(
                     f"rows names {len(rows)} examples but this rank holds {X.shape[1]}"
                 )
-            shard = Shard(
-                self.comm, np.asarray(rows), self.comm.allreduce(len(rows)), net.n_params, net.dtype
-            )
+            shard = Shard(self.comm, np.asarray(rows), net.n_params, net.dtype)
         shard.check_identical(net.theta, net.rng)
         shard.gather_weights(w)
+        # A rank's part of a batch varies in size: one cache for the whole batch, and views
+        # of it for the sizes that occur (see _cache).
         batch = shard.m if self.batch_size is None else min(self.batch_size, shard.m)
-        whole = Cache(net.layer_sizes, batch, net.dtype)
-        self._caches = {k: whole.resized(k) for k in range(batch + 1)}
+        self._caches = {batch: Cache(net.layer_sizes, batch, net.dtype)}
         return shard
 
     def _snapshot(self) -> dict[str, Any]:
@@ -337,9 +336,15 @@ class Trainer:
         return total / m
 
     def _cache(self, m: int) -> Cache:
-        """The reusable arrays for batches of ``m`` examples (at most two sizes per run)."""
+        """The reusable arrays for batches of ``m`` examples (at most two sizes per run).
+
+        Data-parallel, every size is a view of the cache for the whole batch, the largest.
+        """
         if m not in self._caches:
-            self._caches[m] = Cache(self.net.layer_sizes, m, self.net.dtype)
+            if self._shard is not None:
+                self._caches[m] = self._caches[max(self._caches)].resized(m)
+            else:
+                self._caches[m] = Cache(self.net.layer_sizes, m, self.net.dtype)
         return self._caches[m]
 
     def _record(self, cost: float, validation: tuple[np.ndarray, np.ndarray] | None) -> None:
@@ -397,7 +402,7 @@ class Trainer:
         """
         from chainrule.modelfile import save_network
 
-        if self._shard is not None and self._shard.rank != 0:
+        if self.comm is not None and self.comm.Get_rank() != 0:
             return  # the ranks hold identical state; one writes it
         metadata, extra_arrays = self.checkpoint_extras
         optimizer = self.optimizer.state_dict()
