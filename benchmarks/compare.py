@@ -119,7 +119,8 @@ def run_chainrule(workload: Workload, X: np.ndarray, y: np.ndarray, dtype: str) 
     net = cr.Network(workload.layers, "relu", output, seed=0, dtype=dtype)
     full = workload.batch_size >= workload.examples
     start = time.perf_counter()
-    net.fit(
+    cr.fit(
+        net,
         X.T,
         Y,
         epochs=workload.epochs,
@@ -250,34 +251,36 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     if args.worker:
-        system, name = args.worker
-        workload = WORKLOADS[name].tiny() if args.tiny else WORKLOADS[name]
-        print(json.dumps(worker(system, workload, args.repeat)))
+        system, names = args.worker
+        rows = {}
+        for name in names.split(","):
+            workload = WORKLOADS[name].tiny() if args.tiny else WORKLOADS[name]
+            rows[name] = worker(system, workload, args.repeat)
+        print(json.dumps(rows))
         return
 
     peak = matmul_peak(1024 if args.tiny else 4096)
     results = {"matmul_peak_gflops": peak, "cpus": os.cpu_count(), "workloads": {}}
-    for name in args.workloads.split(","):
+    names = args.workloads.split(",")
+    measured = {name: {} for name in names}
+    for system in args.systems.split(","):
+        if not available(system):
+            for name in names:
+                measured[name][system] = {"skipped": "not installed"}
+            continue
+        # A fresh process per system and workload, so each peak memory is its own; a tiny
+        # run (which only keeps the script working) runs a system's workloads in one.
+        for group in [names] if args.tiny else [[name] for name in names]:
+            rows = run_worker(system, group, args.repeat, args.tiny)
+            for name in group:
+                measured[name][system] = rows[name]
+    for name in names:
         workload = WORKLOADS[name].tiny() if args.tiny else WORKLOADS[name]
-        rows = {}
-        for system in args.systems.split(","):
-            if not available(system):
-                rows[system] = {"skipped": "not installed"}
-                continue
-            command = [
-                sys.executable,
-                __file__,
-                "--worker",
-                system,
-                name,
-                "--repeat",
-                str(args.repeat),
-            ] + (["--tiny"] if args.tiny else [])
-            done = subprocess.run(command, capture_output=True, text=True, check=True)
-            row = json.loads(done.stdout.strip().splitlines()[-1])
-            row["gflops"] = workload.flops() / row["seconds"] / 1e9
-            row["fraction_of_peak"] = row["gflops"] / peak
-            rows[system] = row
+        rows = measured[name]
+        for row in rows.values():
+            if "seconds" in row:
+                row["gflops"] = workload.flops() / row["seconds"] / 1e9
+                row["fraction_of_peak"] = row["gflops"] / peak
         base = rows["chainrule"]["seconds"] if "seconds" in rows.get("chainrule", {}) else None
         for row in rows.values():
             if base is not None and "seconds" in row:
@@ -291,6 +294,14 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(results))
     else:
         print_table(results)
+
+
+def run_worker(system: str, names: list[str], repeat: int, tiny: bool) -> dict:
+    """Time ``system`` on the workloads ``names`` in a fresh process; its rows by workload."""
+    command = [sys.executable, __file__, "--worker", system, ",".join(names)]
+    command += ["--repeat", str(repeat)] + (["--tiny"] if tiny else [])
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def print_table(results: dict) -> None:

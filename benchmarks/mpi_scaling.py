@@ -40,7 +40,7 @@ def worker(tiny: bool, repeat: int) -> dict:
     from mpi4py import MPI
 
     import chainrule as cr
-    from chainrule.distributed import shard_rows
+    from chainrule.parallel import DataParallel, shard_rows
 
     comm = MPI.COMM_WORLD
     rank, size = comm.Get_rank(), comm.Get_size()
@@ -57,7 +57,7 @@ def worker(tiny: bool, repeat: int) -> dict:
             net,
             cr.GradientDescent(workload.learning_rate),
             batch_size=workload.batch_size,
-            comm=comm,
+            strategy=DataParallel(comm),
         )
         comm.Barrier()
         start = time.perf_counter()

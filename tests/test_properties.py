@@ -11,7 +11,7 @@ from hypothesis.extra.numpy import arrays
 
 import chainrule as cr
 from chainrule.errors import ChainruleError
-from chainrule.readers import read_csv
+from chainrule.io.readers import read_csv
 
 HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "identity"]
 OUTPUTS = ["sigmoid", "softmax", "identity"]
@@ -54,7 +54,7 @@ def test_gradient_check_holds_for_any_architecture(net, m, seed):
     for l in range(1, net.L + 1):
         net.b[l][...] = rng.normal(scale=0.5, size=net.b[l].shape)
     X = rng.normal(size=(net.layer_sizes[0], m))
-    cache = net._forward(X)
+    cache = net.forward_pass(X)
     if net.L > 1 and net.hidden_activation in ("relu", "leaky_relu"):
         assume(min(np.abs(cache.Z[l]).min() for l in range(1, net.L)) > 1e-3)  # off the kinks
     errors = cr.gradcheck(net, X, targets_for(net, m, seed))
@@ -82,7 +82,7 @@ def test_forward_is_finite_on_finite_input(net, data):
     labels=arrays(np.int64, (5,), elements=st.integers(0, 1)),
 )
 def test_cost_is_finite_even_at_probabilities_0_and_1(output, logits, labels):
-    from chainrule.outputs import get_output
+    from chainrule.core.outputs import get_output
 
     Y = np.eye(2)[labels].T
     with np.errstate(over="ignore"):
@@ -97,7 +97,7 @@ def test_training_never_mutates_the_callers_data(net, m, batch, seed):
     X = rng.normal(size=(net.layer_sizes[0], m)).astype(net.dtype)  # no conversion copy
     Y = targets_for(net, m, seed).astype(net.dtype)
     X_before, Y_before = X.copy(), Y.copy()
-    net.fit(X, Y, epochs=2, batch_size=batch, learning_rate=0.01)
+    cr.fit(net, X, Y, epochs=2, batch_size=batch, learning_rate=0.01)
     np.testing.assert_array_equal(X, X_before)
     np.testing.assert_array_equal(Y, Y_before)
 
@@ -134,7 +134,7 @@ def test_csv_reader_raises_nothing_but_chainrule_errors(tmp_path_factory, conten
 @pytest.fixture(scope="module")
 def model_bytes(tmp_path_factory):
     path = tmp_path_factory.mktemp("model") / "model.npz"
-    cr.Network([4, 3, 2], "tanh", "softmax", seed=0).save(path)
+    cr.save(cr.Network([4, 3, 2], "tanh", "softmax", seed=0), path)
     return path.read_bytes()
 
 

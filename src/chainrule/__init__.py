@@ -1,12 +1,26 @@
 """chainrule: neural networks from the chain rule up, in NumPy.
 
-The core (this namespace) imports NumPy alone::
+``import chainrule`` loads NumPy and nothing else::
 
     import chainrule as cr
     net = cr.Network([30, 16, 1], hidden_activation="relu", output_activation="sigmoid", seed=0)
-    history = net.fit(X, Y, epochs=1000, learning_rate=0.1)   # X: (n[0], m), Y: (n[L], m)
+    history = cr.fit(net, X, Y, epochs=1000, learning_rate=0.1)  # X: (n[0], m), Y: (n[L], m)
+    cr.save(net, "model.npz")
+
+The package is layered, each layer importing only those below it::
+
+    errors < core < io < train < parallel < sklearn, learn < cli
+
+``core`` is the derivation (the network, activations, outputs, gradcheck); ``io`` model
+files and data; ``train`` optimisers and the trainer; ``parallel`` MPI; ``sklearn`` the
+estimators; ``learn`` the teaching tools; ``cli`` the command. This module only gathers
+their public names.
 """
 
+from os import PathLike
+from typing import Any
+
+from chainrule.core import Network, gradcheck
 from chainrule.errors import (
     ChainruleError,
     ConfigurationError,
@@ -14,26 +28,49 @@ from chainrule.errors import (
     ModelFileError,
     TrainingDivergedError,
 )
-from chainrule.gradcheck import gradcheck
-from chainrule.modelfile import load
-from chainrule.network import Network
-from chainrule.optimizers import SGD, Adam, AdamW, GradientDescent, Optimizer, RMSprop
-from chainrule.schedules import Adaptive, Constant, ExponentialDecay, Schedule, StepDecay
-from chainrule.training import History, Trainer
+from chainrule.io import modelfile
+from chainrule.train import (
+    SGD,
+    Adam,
+    AdamW,
+    Adaptive,
+    Constant,
+    ExponentialDecay,
+    GradientDescent,
+    History,
+    Optimizer,
+    RMSprop,
+    Schedule,
+    StepDecay,
+    Trainer,
+    fit,
+)
+from chainrule.version import __version__
 
 _ESTIMATORS = ("MLPClassifier", "MLPRegressor")
 
 
-def __getattr__(name: str):
+def save(net: Network, path: str | PathLike[str]) -> None:
+    """Write ``net`` to one model file, atomically (see :mod:`chainrule.io.modelfile`)."""
+    modelfile.save_network(net, path)
+
+
+def load(path: str | PathLike[str]) -> Any:
+    """Load what a model file holds: a :class:`Network`, or the estimator that saved it."""
+    header, arrays = modelfile.read_model_file(path)
+    if header.get("kind") in _ESTIMATORS:
+        import chainrule.sklearn  # noqa: F401  (registers the estimators' kinds)
+    return modelfile.build(path, header, arrays)
+
+
+def __getattr__(name: str) -> Any:
     # The estimators need scikit-learn; import them only when asked for.
     if name in _ESTIMATORS:
-        from chainrule import estimators
+        import chainrule.sklearn
 
-        return getattr(estimators, name)
+        return getattr(chainrule.sklearn, name)
     raise AttributeError(f"module 'chainrule' has no attribute {name!r}")
 
-
-__version__ = "0.1.0"
 
 __all__ = [
     "SGD",
@@ -57,6 +94,9 @@ __all__ = [
     "StepDecay",
     "Trainer",
     "TrainingDivergedError",
+    "__version__",
+    "fit",
     "gradcheck",
     "load",
+    "save",
 ]

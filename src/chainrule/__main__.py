@@ -7,7 +7,7 @@ import sys
 
 def main() -> None:
     try:
-        from chainrule.cli import app
+        from chainrule.cli.app import app
     except ModuleNotFoundError as exc:
         sys.exit(
             f"chainrule: the command line needs the 'cli' extra ({exc.name} is not installed); "

@@ -1,0 +1,440 @@
+"""The ``chainrule`` command line: typer for the commands, rich for the display.
+
+Every command that reports numbers takes ``--json`` and then prints one JSON object on stdout
+(progress goes to stderr). User errors print one line on stderr and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from chainrule.cli import commands
+from chainrule.cli.settings import TrainSettings, given_settings, parse_sizes, train_options
+from chainrule.core.gradcheck import gradcheck as run_gradcheck
+from chainrule.core.gradcheck import gradcheck_problem
+from chainrule.core.network import Network
+from chainrule.errors import ChainruleError, ConfigurationError, DataError
+from chainrule.io.datasets import CATALOGUE, load_data
+from chainrule.learn.explain import explain as explain_network
+from chainrule.parallel.mpi import world
+from chainrule.version import __version__
+
+app = typer.Typer(
+    help="chainrule: neural networks from the chain rule up.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+stderr = Console(stderr=True)
+stdout = Console()
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")]
+ModelOption = Annotated[
+    Path, typer.Option("--model", "-m", help="A model file from 'train --save'.")
+]
+
+
+def fail(message: str) -> None:
+    """Report a user error as one line on stderr and exit with status 2."""
+    stderr.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code=2)
+
+
+def emit_json(result: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(result) + "\n")
+
+
+def check_writable(path: Path | None, option: str) -> None:
+    """Fail before any work if an output file could not be written."""
+    if path is not None and not path.parent.exists():
+        raise DataError(f"{option} {path}: the folder {path.parent} does not exist")
+    if path is not None and path.is_dir():
+        raise DataError(f"{option} {path}: is a folder")
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        stdout.print(f"chainrule {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=version_callback, is_eager=True, help="Show the version."
+        ),
+    ] = False,
+) -> None:
+    """chainrule: neural networks from the chain rule up."""
+
+
+# ---------------------------------------------------------------------- datasets
+
+
+@app.command()
+def datasets(json_output: JsonOption = False) -> None:
+    """List the bundled data sets (any CSV, NPZ or IDX file works too)."""
+    entries = {name: description for name, (_, description) in CATALOGUE.items()}
+    if json_output:
+        emit_json({"datasets": entries, "default": "breast-cancer"})
+        return
+    table = Table(title="bundled data sets")
+    table.add_column("name", style="bold")
+    table.add_column("description")
+    for name, description in entries.items():
+        table.add_row(name, description)
+    stdout.print(table)
+
+
+# ---------------------------------------------------------------------- train
+
+
+def train(
+    save: Annotated[Path | None, typer.Option(help="Write the trained model to this file.")] = None,
+    checkpoint_every: Annotated[
+        int, typer.Option(help="With --save: also save every N epochs.")
+    ] = 0,
+    resume: Annotated[
+        Path | None,
+        typer.Option(
+            help="Continue the run saved in this model file, to --epochs in total. Only "
+            "--epochs, --save, --checkpoint-every, --plot and --json may be given with it; "
+            "any other option must match the saved run."
+        ),
+    ] = None,
+    plot: Annotated[
+        Path | None, typer.Option(help="Write the training curves to this PNG.")
+    ] = None,
+    json_output: JsonOption = False,
+    **options: Any,
+) -> None:
+    """Train a network with a live progress bar, report train/test metrics, optionally save.
+
+    Ctrl-C stops after saving the last completed epoch to --save (exit status 130);
+    --resume continues such a file exactly where it stopped. Started by
+    'mpiexec -n N chainrule train ...', N processes train one model data-parallel: each
+    reads its share of the rows, and rank 0 alone shows progress and writes files.
+    """
+    comm = None
+    try:
+        comm = world()
+        lead = comm is None or comm.Get_rank() == 0
+        json_output = json_output or not lead  # the other ranks show nothing
+        check_writable(save, "--save")
+        check_writable(plot, "--plot")
+        if checkpoint_every < 0:
+            raise ConfigurationError(f"--checkpoint-every must be >= 0, got {checkpoint_every}")
+        given = given_settings(options)
+        if resume is not None:
+            resumed = commands.prepare_resume(resume, given, comm)
+            model, report = _train_with_progress(
+                lambda show: commands.resume(resumed, [show], save, checkpoint_every),
+                resumed.total_epochs,
+                quiet=json_output,
+            )
+            save = save or resume
+        else:
+            settings = TrainSettings(**given)
+            model, report = _train_with_progress(
+                lambda show: commands.train(settings, [show], save, checkpoint_every, comm),
+                settings.epochs,
+                quiet=json_output,
+            )
+        if save is not None:
+            report["saved"] = str(save)
+        if plot is not None and lead:
+            _plot(model, plot, with_data=True)
+            report["plot"] = str(plot)
+    except ChainruleError as exc:
+        if comm is not None and comm.Get_size() > 1:
+            # One rank's error (a bad row in its shard, say) must not leave the others
+            # waiting for it in a collective: report it and end the whole job.
+            stderr.print(
+                f"[bold red]error:[/] rank {comm.Get_rank()}: {exc}",
+                highlight=False,
+                soft_wrap=True,
+            )
+            comm.Abort(2)
+        fail(str(exc))
+    except commands.Interrupted as stop:
+        where = f"; saved to {stop.saved}: continue with 'chainrule train --resume {stop.saved}'"
+        stderr.print(
+            f"interrupted after epoch {stop.epochs_done}"
+            + (where if stop.saved else " (nothing saved: no --save)"),
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(code=130) from None
+    if not lead:
+        return
+    if json_output:
+        emit_json(report)
+    else:
+        _print_train_report(report)
+
+
+def _train_with_progress(work: Any, epochs: int, quiet: bool) -> tuple[Any, dict]:
+    with Progress(
+        TextColumn("[bold]epoch {task.completed:>5.0f}/{task.total:.0f}"),
+        BarColumn(),
+        TextColumn("cost {task.fields[cost]:.5f}"),
+        TextColumn("{task.fields[score]}"),
+        TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
+        console=stderr,
+        disable=quiet or not stderr.is_terminal,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("train", total=epochs, cost=float("nan"), score="")
+
+        def show(net: Network, epoch: int, history: Any) -> None:
+            score = f"val {history.val_score[-1]:.4f}" if history.val_score else ""
+            progress.update(task, completed=epoch, cost=history.cost[-1], score=score)
+
+        model, _, report = work(show)
+        return model, report
+
+
+def _metric_text(measured: dict[str, Any]) -> str:
+    if "accuracy" in measured:
+        return f"accuracy {measured['accuracy']:.2%}"
+    return f"R² {measured['r2']:.4f}, MSE {measured['mse']:.4g}"
+
+
+def _print_train_report(report: dict[str, Any]) -> None:
+    table = Table(title=f"chainrule train: {report['data']}", show_header=False)
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    layers = "-".join(map(str, report["layers"]))
+    table.add_row(
+        "network", f"{layers} ({report['hidden_activation']} / {report['output_activation']})"
+    )
+    table.add_row("optimizer", report["optimizer"])
+    table.add_row("epochs", f"{report['epochs']} ({report['stop_reason']})")
+    if "resumed_from_epoch" in report:
+        table.add_row("resumed from epoch", str(report["resumed_from_epoch"]))
+    table.add_row("final training cost", f"{report['final_cost']:.5f}")
+    table.add_row("train", f"{_metric_text(report['train'])} on {report['train_examples']}")
+    table.add_row("test", f"{_metric_text(report['test'])} on {report['test_examples']}")
+    table.add_row("time", f"{report['seconds']:.2f} s")
+    for key in ("saved", "plot"):
+        if key in report:
+            table.add_row(key, report[key])
+    stdout.print(table)
+
+
+# ---------------------------------------------------------------------- evaluate / predict
+
+
+@app.command()
+def evaluate(
+    model: ModelOption,
+    data: Annotated[
+        str | None, typer.Option(help="Data to evaluate on (default: the model's test split).")
+    ] = None,
+    target: Annotated[str | None, typer.Option(help="Label column of a CSV.")] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Accuracy, precision/recall/F1 and confusion matrix, or MSE/MAE/R² for regression."""
+    try:
+        loaded = commands.load_model(model)
+        rows, which = commands.evaluation_data(loaded, data, target)
+        result = {
+            "model": str(model),
+            "data": rows.name,
+            "rows": which,
+            "examples": len(rows.y),
+            **commands.evaluate(loaded, rows),
+        }
+    except ChainruleError as exc:
+        fail(str(exc))
+    if json_output:
+        emit_json(result)
+        return
+    stdout.print(f"[bold]{model}[/] on {result['data']} ({which}, {result['examples']} examples)")
+    if "accuracy" not in result:
+        for key in ("mse", "mae", "r2"):
+            stdout.print(f"  {key.upper():>4}: {result[key]:.6g}")
+        return
+    stdout.print(f"  accuracy: {result['accuracy']:.2%}   macro F1: {result['macro_f1']:.4f}")
+    per_class = Table("class", "precision", "recall", "F1", "support")
+    for label, values in result["per_class"].items():
+        per_class.add_row(
+            label,
+            f"{values['precision']:.3f}",
+            f"{values['recall']:.3f}",
+            f"{values['f1']:.3f}",
+            str(values["support"]),
+        )
+    stdout.print(per_class)
+    confusion = Table("true \\ predicted", *result["labels"], title="confusion matrix")
+    for label, row in zip(result["labels"], result["confusion_matrix"], strict=True):
+        confusion.add_row(label, *map(str, row))
+    stdout.print(confusion)
+
+
+@app.command()
+def predict(
+    model: ModelOption,
+    data: Annotated[str, typer.Option(help="Data to predict: bundled name or .csv/.npz/IDX path.")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the CSV here instead of stdout.")
+    ] = None,
+) -> None:
+    """Predictions (and class probabilities) as CSV."""
+    try:
+        check_writable(output, "--output")
+        loaded = commands.load_model(model)
+        rows = load_data(data, loaded.meta.get("target"), require_target=False)
+        loaded.check_features(rows)
+        text = commands.predictions_csv(loaded, rows.X)
+        if output is None:
+            sys.stdout.write(text)
+        else:
+            commands.write_text_atomically(output, text)
+            stderr.print(f"wrote {len(rows.X)} predictions to {output}")
+    except ChainruleError as exc:
+        fail(str(exc))
+
+
+# ---------------------------------------------------------------------- gradcheck / explain
+
+
+@app.command()
+def gradcheck(
+    layers: Annotated[str, typer.Option(help="Layer sizes n[0],...,n[L].")] = "30,16,1",
+    activation: Annotated[str, typer.Option(help="Hidden activation.")] = "relu",
+    output: Annotated[str, typer.Option(help="sigmoid, softmax or identity.")] = "sigmoid",
+    examples: Annotated[int, typer.Option(help="Random examples m to check on.")] = 8,
+    seed: Annotated[int, typer.Option(help="Seed for the data and the network.")] = 0,
+    tolerance: Annotated[float, typer.Option(help="Largest relative error that passes.")] = 1e-7,
+    json_output: JsonOption = False,
+) -> None:
+    """Check backpropagation against finite differences, per parameter."""
+    try:
+        sizes = parse_sizes(layers, "--layers")
+        if examples < 1:
+            raise ConfigurationError(f"--examples must be at least 1, got {examples}")
+        net, X, Y = gradcheck_problem(sizes, activation, output, examples, seed)
+        errors = run_gradcheck(net, X, Y)
+    except ChainruleError as exc:
+        fail(str(exc))
+    passed = all(e < tolerance for e in errors.values())
+    if json_output:
+        emit_json(
+            {
+                "layers": sizes,
+                "activation": activation,
+                "output": output,
+                "tolerance": tolerance,
+                "relative_errors": errors,
+                "passed": passed,
+            }
+        )
+    else:
+        table = Table(
+            "parameter",
+            "shape",
+            "relative error",
+            "result",
+            title=f"gradient check: {'-'.join(map(str, sizes))} {activation}/{output}",
+        )
+        for name, error in errors.items():
+            verdict = "[green]pass[/]" if error < tolerance else "[red]FAIL[/]"
+            table.add_row(name, str(net.params[name].shape), f"{error:.2e}", verdict)
+        stdout.print(table)
+    if not passed:
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def explain(
+    layers: Annotated[str, typer.Option(help="Layer sizes n[0],...,n[L].")] = "30,16,1",
+    activation: Annotated[str, typer.Option(help="Hidden activation.")] = "relu",
+    output: Annotated[str, typer.Option(help="sigmoid, softmax or identity.")] = "sigmoid",
+    format: Annotated[str, typer.Option("--format", help="text, markdown or latex.")] = "text",
+    json_output: JsonOption = False,
+) -> None:
+    """Print the forward and backward equations of a network with every matrix's shape."""
+    try:
+        if format not in ("text", "markdown", "latex"):
+            raise ConfigurationError(f"--format must be text, markdown or latex, not {format!r}")
+        net = Network(parse_sizes(layers, "--layers"), activation, output)
+        explanation = explain_network(net)
+    except ChainruleError as exc:
+        fail(str(exc))
+    if json_output:
+        emit_json(explanation.as_dict())
+    else:
+        sys.stdout.write(explanation.render(format) + "\n")
+
+
+# ---------------------------------------------------------------------- plot
+
+
+@app.command()
+def plot(
+    model: ModelOption,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="PNG to write (default: the model's name with .png)."),
+    ] = None,
+    data: Annotated[
+        str | None,
+        typer.Option(
+            help="Two-feature data for the decision boundary (default: the training data)."
+        ),
+    ] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Loss and validation curves, and for two-feature data the decision boundary, as PNG."""
+    output = output or model.with_suffix(".png")
+    try:
+        check_writable(output, "--output")
+        loaded = commands.load_model(model)
+        width, height = _plot(loaded, output, with_data=True, data=data)
+    except ChainruleError as exc:
+        fail(str(exc))
+    result = {"model": str(model), "png": str(output), "width": width, "height": height}
+    if json_output:
+        emit_json(result)
+    else:
+        stdout.print(f"wrote {output} ({width}x{height})")
+
+
+def _plot(model: Any, path: Path, with_data: bool, data: str | None = None) -> tuple[int, int]:
+    from chainrule.cli.plotting import plot_model
+
+    boundary = None
+    if with_data and model.net.layer_sizes[0] == 2 and not model.is_regression:
+        rows = load_data(
+            data or model.meta["data"], model.meta.get("target"), model.meta["split"]["seed"]
+        )
+        model.check_features(rows)
+        boundary = (rows.X, rows.y, lambda X: model.predict(X)[0])
+    return plot_model(path, model.history, boundary)
+
+
+train.__signature__ = inspect.Signature(
+    [
+        *train_options(),
+        *(
+            p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
+            for p in inspect.signature(train, eval_str=True).parameters.values()
+            if p.name != "options"
+        ),
+    ]
+)
+app.command()(train)

@@ -1,0 +1,165 @@
+"""Checks at the boundary: turn user input into the arrays the core trusts, or say why not.
+
+The core works on examples-as-columns arrays of the network's dtype. These helpers convert
+without copying where the input already fits (a float32 ``(n, m)`` array, or the transposed
+view of a C-ordered ``(m, n)`` row array), and raise :class:`~chainrule.errors.DataError` or
+:class:`~chainrule.errors.ConfigurationError` naming the problem otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
+
+import numpy as np
+
+from chainrule.errors import ConfigurationError, DataError
+
+T = TypeVar("T")
+
+DTYPES = ("float32", "float64")
+
+
+def lookup(kind: str, name: Any, table: Mapping[str, T]) -> T:
+    """``table[name]``, or a :class:`ConfigurationError` that lists the names to choose from.
+
+    ``kind`` says what is being looked up (``"activation"``, ``"optimizer"``...), for the
+    message ``unknown activation 'relx'; choose one of: identity, leaky_relu, ...``.
+    """
+    if not isinstance(name, str) or name not in table:
+        valid = ", ".join(table)
+        raise ConfigurationError(f"unknown {kind} {name!r}; choose one of: {valid}")
+    return table[name]
+
+
+def check_positive_int(name: str, value: Any, *, allow_zero: bool = False) -> int:
+    """Return ``value`` as an ``int`` if it is an integer > 0 (or >= 0); ``bool`` is refused."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, np.integer))
+        or value < 0
+        or (value == 0 and not allow_zero)
+    ):
+        kind = "non-negative" if allow_zero else "positive"
+        raise ConfigurationError(f"{name} must be a {kind} integer, got {value!r}")
+    return int(value)
+
+
+def check_instance(name: str, value: Any, expected: type, accepts: str) -> Any:
+    """Return ``value`` if it is an instance of ``expected``, else say what ``name`` accepts.
+
+    A class passed where an instance belongs (``schedule=StepDecay``) is named as such.
+    """
+    if isinstance(value, expected):
+        return value
+    if isinstance(value, type):
+        raise ConfigurationError(
+            f"{name} must be {accepts}; got the class {value.__name__}, not an instance of it "
+            f"(write {value.__name__}(...))"
+        )
+    raise ConfigurationError(f"{name} must be {accepts}; got {value!r}")
+
+
+def check_dtype(dtype: Any) -> np.dtype:
+    """Return ``np.dtype(dtype)`` if it is float32 or float64."""
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError as exc:
+        raise ConfigurationError(
+            f"dtype {dtype!r} is not a NumPy dtype; use one of {DTYPES}"
+        ) from exc
+    if resolved.name not in DTYPES:
+        raise ConfigurationError(f"dtype must be one of {DTYPES}, not {resolved.name!r}")
+    return resolved
+
+
+def check_layer_sizes(layer_sizes: Sequence[Any]) -> tuple[int, ...]:
+    """Validate ``[n[0], n[1], ..., n[L]]``: at least two positive integers."""
+    if isinstance(layer_sizes, (str, bytes)) or not isinstance(layer_sizes, Sequence):
+        raise ConfigurationError(
+            f"layer sizes must be a list of positive integers like [30, 16, 1], got {layer_sizes!r}"
+        )
+    sizes = list(layer_sizes)
+    if len(sizes) < 2:
+        raise ConfigurationError(
+            f"a network needs at least an input and an output size, got {sizes!r}"
+        )
+    return tuple(check_positive_int(f"layer size n[{l}]", n) for l, n in enumerate(sizes))
+
+
+def check_positive(name: str, value: Any, *, allow_zero: bool = False) -> float:
+    """Return ``value`` as a float if it is a finite number > 0 (or >= 0)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError(f"{name} must be a number, got {value!r}") from exc
+    if not np.isfinite(number) or number < 0 or (number == 0 and not allow_zero):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ConfigurationError(f"{name} must be a finite number {bound}, got {value!r}")
+    return number
+
+
+def check_fraction(name: str, value: Any) -> float:
+    """Return ``value`` as a float if it lies in ``[0, 1)``."""
+    number = check_positive(name, value, allow_zero=True)
+    if number >= 1:
+        raise ConfigurationError(f"{name} must be in [0, 1), got {value!r}")
+    return number
+
+
+def as_numeric_array(values: Any, name: str, dtype: np.dtype) -> np.ndarray:
+    """``np.asarray(values, dtype)``, refusing strings, objects and non-finite numbers."""
+    try:
+        raw = np.asarray(values)
+    except (ValueError, TypeError) as exc:
+        raise DataError(f"{name} is not a rectangular array of numbers ({exc})") from None
+    if raw.dtype.kind not in "biuf":
+        raise DataError(f"{name} must hold numbers, got an array of dtype {raw.dtype}")
+    array = raw.astype(dtype, copy=False)
+    if array.size and not np.isfinite(array).all():
+        position = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
+        raise DataError(
+            f"{name} contains a non-finite value ({array[position]}) at index {position}"
+        )
+    return array
+
+
+def as_examples(X: Any, n_features: int, dtype: np.dtype, name: str = "X") -> np.ndarray:
+    """Validate examples-as-columns input ``X`` of shape ``(n[0], m)``."""
+    X = as_numeric_array(X, name, dtype)
+    if X.ndim != 2:
+        raise DataError(
+            f"{name} must be 2-D with shape (n[0], m) = ({n_features}, m), got shape {X.shape}"
+        )
+    if X.shape[0] != n_features:
+        raise DataError(
+            f"{name} has {X.shape[0]} rows but the network expects n[0] = {n_features} "
+            f"features (examples are columns: shape (n[0], m))"
+        )
+    if X.shape[1] == 0:
+        raise DataError(f"{name} holds no examples (m = 0)")
+    return X
+
+
+def as_targets(Y: Any, n_outputs: int, m: int, dtype: np.dtype, name: str = "Y") -> np.ndarray:
+    """Validate targets of shape ``(n[L], m)``; a 1-D ``(m,)`` is accepted when ``n[L] = 1``."""
+    Y = as_numeric_array(Y, name, dtype)
+    if Y.ndim == 1 and n_outputs == 1:
+        Y = Y.reshape(1, -1)
+    if Y.shape != (n_outputs, m):
+        raise DataError(f"{name} must have shape (n[L], m) = ({n_outputs}, {m}), got {Y.shape}")
+    return Y
+
+
+def as_weights(sample_weight: Any, m: int, dtype: np.dtype) -> np.ndarray | None:
+    """Validate per-example weights ``(m,)``: finite, >= 0, not all 0. Returns ``(1, m)``."""
+    if sample_weight is None:
+        return None
+    w = as_numeric_array(sample_weight, "sample_weight", dtype)
+    if w.shape != (m,):
+        raise DataError(
+            f"sample_weight must have shape ({m},), one weight per example, got {w.shape}"
+        )
+    if (w < 0).any() or not w.any():
+        raise DataError("sample_weight must be >= 0 with at least one positive weight")
+    return w.reshape(1, m)

@@ -1,0 +1,463 @@
+"""scikit-learn estimators on the chainrule core: ``MLPClassifier`` and ``MLPRegressor``.
+
+They take samples as rows, like every scikit-learn estimator, and hand the core the transposed
+views ``X.T`` (examples as columns). Constructor parameters carry scikit-learn's names where
+the concept is the same, so the estimators drop into ``Pipeline``, ``GridSearchCV`` and
+``cross_val_score``. ``coefs_[i]`` and ``intercepts_[i]`` are views of the network's
+``W[i+1].T`` and ``b[i+1]``, not copies.
+
+This module needs scikit-learn (``pip install 'chainrule[cli]'`` or ``scikit-learn``).
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+from os import PathLike
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets, type_of_target, unique_labels
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
+
+from chainrule.core.network import Network
+from chainrule.errors import ConfigurationError, DataError, ModelFileError
+from chainrule.io.modelfile import network_from_file, read_model_file, register_kind, save_network
+from chainrule.train.optimizers import get_optimizer
+from chainrule.train.schedules import get_schedule
+from chainrule.train.split import hold_out_indices
+from chainrule.train.trainer import Trainer
+
+ACTIVATION_ALIASES = {"logistic": "sigmoid"}
+SOLVERS = ("adam", "sgd", "adamw", "rmsprop", "gd")
+LEARNING_RATES = ("constant", "adaptive", "step", "exponential")
+SKLEARN_OUTPUT_NAMES = {"sigmoid": "logistic", "softmax": "softmax", "identity": "identity"}
+
+
+class _BaseMLP(BaseEstimator):
+    """What the classifier and the regressor share: settings, training, attributes, files."""
+
+    def __init__(
+        self,
+        hidden_layer_sizes: Any = (100,),
+        activation: str = "relu",
+        *,
+        solver: str = "adam",
+        alpha: float = 0.0001,
+        batch_size: int | str = "auto",
+        learning_rate: str = "constant",
+        learning_rate_init: float = 0.001,
+        max_iter: int = 200,
+        shuffle: bool = True,
+        random_state: Any = None,
+        tol: float = 1e-4,
+        verbose: bool = False,
+        warm_start: bool = False,
+        momentum: float = 0.9,
+        nesterovs_momentum: bool = True,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-8,
+        n_iter_no_change: int = 10,
+        dtype: str = "float32",
+        dropout: float = 0.0,
+    ) -> None:
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.dtype = dtype
+        self.dropout = dropout
+
+    # ------------------------------------------------------------------ building
+
+    def _hidden_sizes(self) -> list[int]:
+        sizes = self.hidden_layer_sizes
+        if isinstance(sizes, numbers.Integral):
+            sizes = [sizes]
+        try:
+            sizes = list(sizes)
+        except TypeError:
+            raise ConfigurationError(
+                f"hidden_layer_sizes must be a sequence of positive integers, got {sizes!r}"
+            ) from None
+        if not all(isinstance(n, numbers.Integral) and n > 0 for n in sizes):
+            raise ConfigurationError(
+                f"hidden_layer_sizes must be positive integers, got {self.hidden_layer_sizes!r}"
+            )
+        return [int(n) for n in sizes]
+
+    def _seed(self) -> int | None:
+        if self.random_state is None or isinstance(self.random_state, numbers.Integral):
+            return None if self.random_state is None else int(self.random_state)
+        return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+
+    def _new_trainer(self, n_features: int, n_outputs: int, output: str) -> None:
+        if self.solver not in SOLVERS:
+            raise ConfigurationError(
+                f"solver {self.solver!r} is not supported; choose one of: {', '.join(SOLVERS)}"
+            )
+        if self.learning_rate not in LEARNING_RATES:
+            raise ConfigurationError(
+                f"learning_rate {self.learning_rate!r} is not supported; choose one of: "
+                f"{', '.join(LEARNING_RATES)}"
+            )
+        self.net_ = Network(
+            [n_features, *self._hidden_sizes(), n_outputs],
+            hidden_activation=ACTIVATION_ALIASES.get(self.activation, self.activation),
+            output_activation=output,
+            seed=self._seed(),
+            dtype=self.dtype,
+            l2=self.alpha,
+            dropout=self.dropout,
+            init="glorot",  # as scikit-learn's MLP initialises every layer
+        )
+        self.trainer_ = Trainer(
+            self.net_,
+            self._optimizer(),
+            batch_size=None,  # set per fit from the number of samples
+            shuffle=self.shuffle,
+            schedule=get_schedule(self.learning_rate),
+            patience=self.n_iter_no_change,
+            tol=self.tol,
+            restore_best=True,
+            callbacks=[self._report] if self.verbose else [],
+        )
+
+    def _optimizer(self) -> Any:
+        rate = self.learning_rate_init
+        if self.solver == "sgd":
+            return get_optimizer(
+                "sgd", learning_rate=rate, momentum=self.momentum, nesterov=self.nesterovs_momentum
+            )
+        if self.solver in ("adam", "adamw"):
+            return get_optimizer(
+                self.solver,
+                learning_rate=rate,
+                beta_1=self.beta_1,
+                beta_2=self.beta_2,
+                epsilon=self.epsilon,
+            )
+        if self.solver == "rmsprop":
+            return get_optimizer("rmsprop", learning_rate=rate, epsilon=self.epsilon)
+        return get_optimizer("gd", learning_rate=rate)
+
+    def _report(self, net: Network, epoch: int, history: Any) -> None:
+        line = f"Iteration {epoch}, loss = {history.cost[-1]:.8f}"
+        if history.val_score:
+            line += f", validation score = {history.val_score[-1]:.6f}"
+        print(line)
+
+    # ------------------------------------------------------------------ training
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> _BaseMLP:
+        """Train on ``X`` ``(n_samples, n_features)`` and ``y``; returns ``self``."""
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    def _fit(self, X: Any, y: Any, sample_weight: Any, incremental: bool) -> _BaseMLP:
+        keep = (self.warm_start or incremental) and hasattr(self, "net_")
+        X, y = validate_data(
+            self, X, y, multi_output=True, dtype=(np.float64, np.float32), reset=not keep
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        Y, output = self._encode_targets(y, incremental=keep)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X)
+        if not keep:
+            self._new_trainer(X.shape[1], Y.shape[1], output)
+            self.loss_curve_: list[float] = []
+            self.validation_scores_: list[float] | None = [] if self.early_stopping else None
+        trainer = self.trainer_
+        m = X.shape[0]
+        trainer.batch_size = min(200, m) if self.batch_size == "auto" else int(self.batch_size)
+
+        validation = None
+        if self.early_stopping and not incremental:
+            X, Y, sample_weight, validation = self._hold_out(X, Y, y, sample_weight)
+        dtype = self.net_.dtype
+        weights = None if sample_weight is None else sample_weight.astype(dtype).reshape(1, -1)
+        history = trainer.fit(
+            X.astype(dtype, copy=False).T,
+            Y.astype(dtype, copy=False).T,
+            1 if incremental else self.max_iter,
+            sample_weight=weights,
+            validation=validation,
+        )
+        self._collect(history, incremental)
+        return self
+
+    def _hold_out(
+        self, X: np.ndarray, Y: np.ndarray, y: np.ndarray, w: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, tuple[np.ndarray, ...]]:
+        """Rows held out for early stopping, by the one seeded split (stratified by class)."""
+        stratify = y if isinstance(self, ClassifierMixin) and y.ndim == 1 else None
+        val, kept = hold_out_indices(len(X), self.validation_fraction, self._seed(), stratify)
+        dtype = self.net_.dtype
+        w_val = None if w is None else w[val].astype(dtype).reshape(1, -1)
+        validation = (X[val].astype(dtype).T, Y[val].astype(dtype).T, w_val)
+        return X[kept], Y[kept], None if w is None else w[kept], validation
+
+    def _collect(self, history: Any, incremental: bool) -> None:
+        """Copy the trainer's record into scikit-learn's attribute names."""
+        self.loss_curve_ = list(history.cost)
+        self.n_iter_ = len(history.cost)
+        self.loss_ = history.cost[-1]
+        if self.early_stopping and history.val_score:
+            self.validation_scores_ = list(history.val_score)
+            self.best_validation_score_ = max(history.val_score)
+            self.best_loss_ = None
+        else:
+            self.best_loss_ = min(history.cost)
+        if not incremental and history.stop_reason == "epochs":
+            warnings.warn(
+                f"chainrule: maximum iterations ({self.max_iter}) reached and the optimization "
+                "hasn't converged yet.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+
+    # ------------------------------------------------------------------ prediction
+
+    def _forward(self, X: Any) -> tuple[np.ndarray, np.dtype]:
+        """``A[L]`` as rows ``(n_samples, n[L])``, and the float dtype of the validated input."""
+        check_is_fitted(self, "net_")
+        X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
+        A_L = self.net_.forward_pass(X.astype(self.net_.dtype, copy=False).T).A[self.net_.L]
+        return A_L.T, X.dtype
+
+    # ------------------------------------------------------------------ attributes
+
+    @property
+    def coefs_(self) -> list[np.ndarray]:
+        """``coefs_[i] = W[i+1].T``, shape ``(n[i], n[i+1])``: views of the network."""
+        check_is_fitted(self, "net_")
+        return [W.T for W in self.net_.W[1:]]
+
+    @property
+    def intercepts_(self) -> list[np.ndarray]:
+        """``intercepts_[i] = b[i+1]`` as ``(n[i+1],)`` views."""
+        check_is_fitted(self, "net_")
+        return [b[:, 0] for b in self.net_.b[1:]]
+
+    @property
+    def n_layers_(self) -> int:
+        check_is_fitted(self, "net_")
+        return len(self.net_.layer_sizes)
+
+    @property
+    def n_outputs_(self) -> int:
+        check_is_fitted(self, "net_")
+        return self.net_.layer_sizes[-1]
+
+    @property
+    def out_activation_(self) -> str:
+        check_is_fitted(self, "net_")
+        return SKLEARN_OUTPUT_NAMES[self.net_.output.name]
+
+    # ------------------------------------------------------------------ model files
+
+    def save(self, path: str | PathLike[str]) -> None:
+        """Write the fitted estimator to one model file (atomically)."""
+        check_is_fitted(self, "net_")
+        metadata = {
+            "params": self.get_params(),
+            "n_features_in": int(self.n_features_in_),
+            "loss_curve": self.loss_curve_,
+            "validation_scores": self.validation_scores_,
+            "n_iter": self.n_iter_,
+            **self._target_metadata(),
+        }
+        save_network(self.net_, path, kind=type(self).__name__, metadata=metadata)
+
+    def _target_metadata(self) -> dict[str, Any]:
+        return {}
+
+    def _restore_targets(self, metadata: dict[str, Any]) -> None:
+        """Rebuild what :meth:`_target_metadata` saved."""
+
+    @classmethod
+    def load(cls, path: str | PathLike[str]) -> _BaseMLP:
+        """Read an estimator written by :meth:`save`."""
+        header, arrays = read_model_file(path)
+        if header.get("kind") != cls.__name__:
+            raise ModelFileError(f"{path}: holds a {header.get('kind')!r}, not a {cls.__name__}")
+        return cls.from_model_file(path, header, arrays)
+
+    @classmethod
+    def from_model_file(
+        cls, path: str | PathLike[str], header: dict[str, Any], arrays: dict[str, np.ndarray]
+    ) -> _BaseMLP:
+        metadata = header.get("metadata") or {}
+        try:
+            params = dict(metadata["params"])
+            if isinstance(params.get("hidden_layer_sizes"), list):  # JSON has no tuples
+                params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
+            estimator = cls(**params)
+            estimator.net_ = network_from_file(path, header, arrays)
+            estimator.n_features_in_ = int(metadata["n_features_in"])
+            estimator.loss_curve_ = list(metadata["loss_curve"])
+            estimator.validation_scores_ = metadata["validation_scores"]
+            estimator.n_iter_ = int(metadata["n_iter"])
+            estimator._restore_targets(metadata)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelFileError(
+                f"{path}: the estimator description is incomplete ({exc})"
+            ) from None
+        estimator.loss_ = estimator.loss_curve_[-1] if estimator.loss_curve_ else None
+        estimator.trainer_ = Trainer(
+            estimator.net_,
+            estimator._optimizer(),
+            patience=estimator.n_iter_no_change,
+            tol=estimator.tol,
+        )
+        return estimator
+
+
+class MLPClassifier(ClassifierMixin, _BaseMLP):
+    """Multi-layer perceptron classifier trained by backpropagation.
+
+    Binary targets use the seed's single sigmoid output with binary cross-entropy, multi-class
+    targets a softmax output with categorical cross-entropy, and multi-label indicator targets
+    one sigmoid per label. Parameters as scikit-learn's ``MLPClassifier`` (``solver`` also
+    accepts ``adamw``, ``rmsprop`` and ``gd``; ``learning_rate`` also ``step`` and
+    ``exponential``; ``lbfgs`` and ``invscaling`` are not offered), plus ``dtype``
+    (``"float32"`` or ``"float64"``) and ``dropout`` (probability of dropping a hidden unit).
+    """
+
+    def _encode_targets(self, y: np.ndarray, incremental: bool) -> tuple[np.ndarray, str]:
+        check_classification_targets(y)
+        if not incremental:
+            classes = unique_labels(y)
+            if len(classes) < 2 and type_of_target(y) != "multilabel-indicator":
+                raise DataError(
+                    f"a classifier needs at least 2 classes in y; got one class: {classes[0]!r}"
+                )
+            self._label_binarizer = LabelBinarizer().fit(y)
+            self.classes_ = self._label_binarizer.classes_
+        else:
+            unseen = np.setdiff1d(unique_labels(y), self.classes_)
+            if len(unseen):
+                raise ValueError(f"y has classes {unseen} not seen before: {self.classes_}")
+        Y = self._label_binarizer.transform(y).astype(np.float64)
+        output = "softmax" if self._label_binarizer.y_type_ == "multiclass" else "sigmoid"
+        return Y, output
+
+    def partial_fit(
+        self, X: Any, y: Any, sample_weight: Any = None, classes: Any = None
+    ) -> MLPClassifier:
+        """One epoch over ``X``, ``y``; the first call needs ``classes`` (all labels)."""
+        if not hasattr(self, "net_"):
+            if classes is None:
+                raise ValueError("classes must be passed on the first call to partial_fit")
+            self._label_binarizer = LabelBinarizer().fit(classes)
+            self.classes_ = self._label_binarizer.classes_
+            X_checked = validate_data(self, X, dtype=(np.float64, np.float32), reset=True)
+            n_outputs = 1 if len(self.classes_) == 2 else len(self.classes_)
+            output = "softmax" if self._label_binarizer.y_type_ == "multiclass" else "sigmoid"
+            self._new_trainer(X_checked.shape[1], n_outputs, output)
+            self.loss_curve_ = []
+            self.validation_scores_ = None
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities ``(n_samples, n_classes)``, columns in the order of ``classes_``."""
+        A, dtype = self._forward(X)
+        A = A.astype(dtype, copy=False)
+        if self._label_binarizer.y_type_ == "binary":
+            return np.hstack([1 - A, A])
+        return A
+
+    def predict_log_proba(self, X: Any) -> np.ndarray:
+        return np.log(self.predict_proba(X))
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predicted labels ``(n_samples,)``, or an indicator matrix for multi-label targets."""
+        A, _ = self._forward(X)
+        if self._label_binarizer.y_type_ == "multiclass":
+            return self.classes_[A.argmax(axis=1)]
+        return self._label_binarizer.inverse_transform((A >= 0.5).astype(int), threshold=0.5)
+
+    def _target_metadata(self) -> dict[str, Any]:
+        return {"classes": self.classes_.tolist(), "target_type": self._label_binarizer.y_type_}
+
+    def _restore_targets(self, metadata: dict[str, Any]) -> None:
+        classes = np.asarray(metadata["classes"])
+        if metadata["target_type"] == "multilabel-indicator":
+            self._label_binarizer = LabelBinarizer().fit(np.eye(len(classes), dtype=int))
+        else:
+            self._label_binarizer = LabelBinarizer().fit(classes)
+        self.classes_ = self._label_binarizer.classes_
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+class MLPRegressor(RegressorMixin, _BaseMLP):
+    """Multi-layer perceptron regressor: identity output, squared error ``1/(2m) ||A - Y||^2``.
+
+    Parameters as scikit-learn's ``MLPRegressor``, plus ``dtype`` and ``dropout``; see
+    :class:`MLPClassifier` for the solvers and schedules offered.
+    """
+
+    def _encode_targets(self, y: np.ndarray, incremental: bool) -> tuple[np.ndarray, str]:
+        Y = y.reshape(-1, 1) if y.ndim == 1 else y
+        if not incremental:
+            self._y_ndim = y.ndim
+        return Y.astype(np.float64, copy=False), "identity"
+
+    def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> MLPRegressor:
+        """One epoch over ``X``, ``y``."""
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predictions ``(n_samples,)``, or ``(n_samples, n_outputs)`` for multi-output targets."""
+        A, dtype = self._forward(X)
+        A = A.astype(dtype, copy=False)
+        return A[:, 0] if self._y_ndim == 1 else A
+
+    def _target_metadata(self) -> dict[str, Any]:
+        return {"y_ndim": self._y_ndim}
+
+    def _restore_targets(self, metadata: dict[str, Any]) -> None:
+        self._y_ndim = int(metadata["y_ndim"])
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = True
+        return tags
+
+
+register_kind(MLPClassifier.__name__, MLPClassifier.from_model_file)
+register_kind(MLPRegressor.__name__, MLPRegressor.from_model_file)

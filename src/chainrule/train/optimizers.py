@@ -1,0 +1,229 @@
+"""Optimisers: rules that turn the gradient into a parameter update, kept apart from the model.
+
+Each optimiser updates the flat parameter vector ``theta`` in place from the flat gradient
+``g = dJ/dtheta`` laid out the same way (see :class:`chainrule.core.Network`), so one
+expression updates every ``W[l]`` and ``b[l]`` at once. The update rules are PyTorch's
+(``torch.optim``), and the tests hold them to it.
+
+An optimiser's state (velocities, moment estimates, step count) is exposed by
+:meth:`Optimizer.state_dict` so that a checkpoint can resume training exactly.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar
+
+import numpy as np
+
+from chainrule.core.validation import check_fraction, check_positive, lookup
+
+
+class Optimizer(ABC):
+    """Updates parameters in place from their gradient."""
+
+    name: ClassVar[str]
+    state_names: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, learning_rate: float) -> None:
+        self.learning_rate = check_positive("learning_rate", learning_rate)
+        self.t = 0  # steps taken
+        self.state: dict[str, np.ndarray] = {}
+        self._work: np.ndarray | None = None
+
+    def step(self, theta: np.ndarray, g: np.ndarray) -> None:
+        """Apply one update to ``theta`` (modified in place) given ``g = dJ/dtheta``."""
+        if not self.state:
+            self.state = {name: np.zeros_like(theta) for name in self.state_names}
+        if self._work is None or self._work.shape != theta.shape:
+            # one scratch vector, reused every step, so an update allocates nothing
+            self._work = np.empty_like(theta)
+        self.t += 1
+        self._update(theta, g)
+
+    @abstractmethod
+    def _update(self, theta: np.ndarray, g: np.ndarray) -> None:
+        """The update rule itself, with ``self.t`` already counting this step."""
+
+    def hyperparameters(self) -> dict[str, Any]:
+        """The constructor arguments, enough to rebuild an identical optimiser."""
+        return {"learning_rate": self.learning_rate}
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything needed to continue exactly: hyper-parameters, step count, buffers."""
+        return {
+            "name": self.name,
+            "hyperparameters": self.hyperparameters(),
+            "t": self.t,
+            "state": {k: v.copy() for k, v in self.state.items()},
+        }
+
+    def load_state_dict(self, saved: dict[str, Any]) -> None:
+        """Continue from :meth:`state_dict`: the learning rate, step count and buffers."""
+        self.learning_rate = saved["hyperparameters"]["learning_rate"]
+        self.t = int(saved["t"])
+        self.state = {k: np.array(v) for k, v in saved["state"].items()}
+
+    @classmethod
+    def from_state_dict(cls, saved: dict[str, Any]) -> Optimizer:
+        optimizer = get_optimizer(saved["name"], **saved["hyperparameters"])
+        optimizer.load_state_dict(saved)
+        return optimizer
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.hyperparameters().items())
+        return f"{type(self).__name__}({args})"
+
+
+class GradientDescent(Optimizer):
+    """The seed's update: ``W[l] -= alpha * dW[l]``, ``b[l] -= alpha * db[l]`` (eq. U1)."""
+
+    name = "gd"
+
+    def _update(self, theta: np.ndarray, g: np.ndarray) -> None:
+        theta -= np.multiply(self.learning_rate, g, out=self._work)  # U1: theta -= alpha dtheta
+
+
+class SGD(Optimizer):
+    """Gradient descent with momentum ``mu``, optionally Nesterov's (as ``torch.optim.SGD``).
+
+    ``v = mu v + g`` (``v = g`` on the first step); then ``theta -= alpha v``, or with Nesterov
+    ``theta -= alpha (g + mu v)``. With ``momentum=0`` this is :class:`GradientDescent`.
+    """
+
+    name = "sgd"
+    state_names = ("velocity",)
+
+    def __init__(self, learning_rate: float = 0.01, momentum: float = 0.9, nesterov: bool = False):
+        super().__init__(learning_rate)
+        self.momentum = check_fraction("momentum", momentum)
+        self.nesterov = bool(nesterov)
+
+    def _update(self, theta: np.ndarray, g: np.ndarray) -> None:
+        v = self.state["velocity"]
+        if self.t == 1:
+            v[...] = g
+        else:
+            v *= self.momentum
+            v += g
+        if self.nesterov:
+            step = np.multiply(self.momentum, v, out=self._work)
+            step += g
+        else:
+            step = v
+        theta -= np.multiply(self.learning_rate, step, out=self._work)
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {
+            "learning_rate": self.learning_rate,
+            "momentum": self.momentum,
+            "nesterov": self.nesterov,
+        }
+
+
+class RMSprop(Optimizer):
+    """``s = rho s + (1 - rho) g^2``, ``theta -= alpha g / (sqrt(s) + eps)``."""
+
+    name = "rmsprop"
+    state_names = ("square_avg",)
+
+    def __init__(self, learning_rate: float = 0.01, rho: float = 0.99, epsilon: float = 1e-8):
+        super().__init__(learning_rate)
+        self.rho = check_fraction("rho", rho)
+        self.epsilon = check_positive("epsilon", epsilon)
+
+    def _update(self, theta: np.ndarray, g: np.ndarray) -> None:
+        s, work = self.state["square_avg"], self._work
+        s *= self.rho
+        np.multiply(g, g, out=work)
+        s += np.multiply(1 - self.rho, work, out=work)
+        np.sqrt(s, out=work)
+        work += self.epsilon
+        np.divide(g, work, out=work)
+        theta -= np.multiply(self.learning_rate, work, out=work)
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"learning_rate": self.learning_rate, "rho": self.rho, "epsilon": self.epsilon}
+
+
+class Adam(Optimizer):
+    """Adam: bias-corrected first and second moment estimates of the gradient.
+
+    ``m = beta_1 m + (1 - beta_1) g``, ``v = beta_2 v + (1 - beta_2) g^2``,
+    ``theta -= alpha (m / (1 - beta_1^t)) / (sqrt(v / (1 - beta_2^t)) + eps)``.
+    """
+
+    name = "adam"
+    state_names = ("m", "v")
+
+    def __init__(
+        self,
+        learning_rate: float = 0.001,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-8,
+    ) -> None:
+        super().__init__(learning_rate)
+        self.beta_1 = check_fraction("beta_1", beta_1)
+        self.beta_2 = check_fraction("beta_2", beta_2)
+        self.epsilon = check_positive("epsilon", epsilon)
+
+    def _update(self, theta: np.ndarray, g: np.ndarray) -> None:
+        m, v, work = self.state["m"], self.state["v"], self._work
+        m *= self.beta_1
+        m += np.multiply(1 - self.beta_1, g, out=work)
+        v *= self.beta_2
+        np.multiply(g, g, out=work)
+        v += np.multiply(1 - self.beta_2, work, out=work)
+        # theta -= alpha m_hat / (sqrt(v_hat) + eps), with m_hat = m / (1 - beta_1^t) and
+        # v_hat = v / (1 - beta_2^t), assembled in the scratch vector
+        np.multiply(v, 1 / (1 - self.beta_2**self.t), out=work)
+        np.sqrt(work, out=work)
+        work += self.epsilon
+        np.divide(m, work, out=work)
+        theta -= np.multiply(self.learning_rate / (1 - self.beta_1**self.t), work, out=work)
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {
+            "learning_rate": self.learning_rate,
+            "beta_1": self.beta_1,
+            "beta_2": self.beta_2,
+            "epsilon": self.epsilon,
+        }
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay: ``theta -= alpha lambda theta`` before the Adam step.
+
+    Like ``torch.optim.AdamW``, the decay applies to every parameter, biases included.
+    """
+
+    name = "adamw"
+
+    def __init__(
+        self,
+        learning_rate: float = 0.001,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-8,
+        weight_decay: float = 0.01,
+    ) -> None:
+        super().__init__(learning_rate, beta_1, beta_2, epsilon)
+        self.weight_decay = check_positive("weight_decay", weight_decay, allow_zero=True)
+
+    def _update(self, theta: np.ndarray, g: np.ndarray) -> None:
+        theta *= 1 - self.learning_rate * self.weight_decay
+        super()._update(theta, g)
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {**super().hyperparameters(), "weight_decay": self.weight_decay}
+
+
+OPTIMIZERS: dict[str, type[Optimizer]] = {
+    cls.name: cls for cls in (GradientDescent, SGD, RMSprop, Adam, AdamW)
+}
+
+
+def get_optimizer(name: str, **hyperparameters: Any) -> Optimizer:
+    """Build the optimiser called ``name`` (``gd``, ``sgd``, ``rmsprop``, ``adam``, ``adamw``)."""
+    return lookup("optimizer", name, OPTIMIZERS)(**hyperparameters)

@@ -1,0 +1,63 @@
+"""Step strategies: how the trainer gets the cost and gradient of one mini-batch.
+
+The trainer owns the loop (epochs, the seeded order of the examples, the update); a strategy
+owns where the examples are. :class:`LocalGradient`, the default, holds them all in this
+process: forward propagation, the cost and backpropagation of :mod:`chainrule.core.network`
+on the batch's columns. The data-parallel strategy of :mod:`chainrule.parallel` holds one
+shard and sums the shards' parts of the gradient across processes.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import numpy as np
+
+from chainrule.core.network import Cache, Network
+
+
+class StepStrategy(Protocol):
+    """What the trainer asks of a strategy.
+
+    ``bind`` is called once per :meth:`~chainrule.train.Trainer.fit` with the data it was
+    given and returns ``m``, the number of examples an epoch goes through (all processes'
+    together); ``grads`` is then the flat gradient buffer the strategy fills. A call with a
+    batch's columns (a slice or index array into ``range(m)``) fills ``grads`` with the
+    batch's gradient and returns ``(J, weight)``: the batch's cost and its weight (its
+    number of examples, or their total sample weight), or ``None`` for a batch of zero
+    weight, which carries no gradient. ``writes_files`` says whether this process writes
+    checkpoints.
+    """
+
+    grads: np.ndarray
+    writes_files: bool
+
+    def bind(self, net: Network, X: np.ndarray, Y: np.ndarray, w: np.ndarray | None) -> int: ...
+
+    def __call__(self, columns: Any) -> tuple[float, float] | None: ...
+
+
+class LocalGradient:
+    """One process holds every example: a batch's gradient is computed where it is."""
+
+    writes_files = True
+
+    def bind(self, net: Network, X: np.ndarray, Y: np.ndarray, w: np.ndarray | None) -> int:
+        self.net, self.X, self.Y, self.w = net, X, Y, w
+        self.grads = np.empty_like(net.theta)
+        self._caches: dict[int, Cache] = {}  # at most two sizes: the batch and the last one
+        return X.shape[1]
+
+    def __call__(self, columns: Any) -> tuple[float, float] | None:
+        net = self.net
+        w = None if self.w is None else self.w[:, columns]
+        if w is not None and not w.any():
+            return None
+        X, Y = self.X[:, columns], self.Y[:, columns]
+        m = X.shape[1]
+        if m not in self._caches:
+            self._caches[m] = Cache(net.layer_sizes, m, net.dtype)
+        cache = net.forward_pass(X, self._caches[m], net.dropout_masks(m))
+        cost = net.batch_cost(cache, Y, w)
+        net.batch_gradient(cache, Y, self.grads, w)
+        return cost, m if w is None else float(w.sum())

@@ -1,0 +1,405 @@
+"""The training loop: epochs of (mini-batch) forward, cost, backward and update.
+
+:class:`Trainer` holds every piece of state a run has (optimiser buffers, the shuffling
+generator, the early-stopping bookkeeping, the history), so a run can be checkpointed to a
+model file and resumed to give exactly the parameters an uninterrupted run would.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from os import PathLike
+from typing import Any
+
+import numpy as np
+
+from chainrule.core.network import Network
+from chainrule.core.validation import (
+    check_instance,
+    check_positive,
+    check_positive_int,
+)
+from chainrule.errors import ConfigurationError, ModelFileError, TrainingDivergedError
+from chainrule.io.modelfile import network_from_file, read_model_file, save_network
+from chainrule.train.checkpoint import extra_arrays, restore_training_state, training_state
+from chainrule.train.history import History
+from chainrule.train.optimizers import GradientDescent, Optimizer
+from chainrule.train.schedules import Schedule, get_schedule
+from chainrule.train.split import Validation, hold_out
+from chainrule.train.steps import LocalGradient, StepStrategy
+
+Callback = Callable[[Network, int, History], Any]
+
+
+def batches(m: int, batch_size: int, order: np.ndarray | None) -> list[Any]:
+    """Column selections of the mini-batches of an epoch: slices, or index arrays if shuffled."""
+    starts = range(0, m, batch_size)
+    if order is None:
+        return [slice(start, start + batch_size) for start in starts]
+    return [order[start : start + batch_size] for start in starts]
+
+
+class Trainer:
+    """Trains a :class:`~chainrule.core.Network`; keeps all state between epochs.
+
+    Parameters
+    ----------
+    optimizer:
+        Any :class:`~chainrule.train.optimizers.Optimizer`; default plain gradient descent, 0.1.
+    batch_size:
+        ``None`` for full batch (the seed's algorithm), else the mini-batch size.
+    shuffle:
+        Reshuffle the examples every epoch (seeded by the network's generator).
+    schedule:
+        A :class:`~chainrule.train.schedules.Schedule` or its name; default constant.
+    clip_norm:
+        If set, rescale the gradient so its global norm ``||dtheta||`` is at most this.
+    patience, tol:
+        Stop (or, with the adaptive schedule, lower the rate) once the monitored score has
+        not improved by ``tol`` for more than ``patience`` epochs. The score is the validation
+        score when there is validation data (early stopping), else minus the training cost.
+        ``patience=None`` (default) never stops early.
+    restore_best:
+        With validation data, end with the parameters of the best validation score.
+    callbacks:
+        Called as ``callback(net, epoch, history)`` after every epoch; returning ``True``
+        stops training.
+    checkpoint, checkpoint_every:
+        Write a resumable model file to ``checkpoint`` every ``checkpoint_every`` epochs.
+    strategy:
+        How a mini-batch's gradient is computed (:mod:`chainrule.train.steps`): by default
+        in this process; :class:`chainrule.parallel.DataParallel` sums it over MPI ranks,
+        each holding a shard of the examples. Only a strategy that ``writes_files`` writes
+        checkpoints.
+    """
+
+    def __init__(
+        self,
+        net: Network,
+        optimizer: Optimizer | None = None,
+        *,
+        batch_size: int | None = None,
+        shuffle: bool = True,
+        schedule: Schedule | str | None = None,
+        clip_norm: float | None = None,
+        patience: int | None = None,
+        tol: float = 1e-4,
+        restore_best: bool = True,
+        callbacks: Sequence[Callback] = (),
+        checkpoint: str | PathLike[str] | None = None,
+        checkpoint_every: int = 0,
+        strategy: StepStrategy | None = None,
+    ) -> None:
+        self.net = check_instance("net", net, Network, "a chainrule Network")
+        self.strategy = strategy or LocalGradient()
+        self.optimizer = check_instance(
+            "optimizer",
+            optimizer or GradientDescent(0.1),
+            Optimizer,
+            "an optimizer such as chainrule.Adam(0.001)",
+        )
+        self.batch_size = (
+            None if batch_size is None else check_positive_int("batch_size", batch_size)
+        )
+        self.shuffle = bool(shuffle)
+        if isinstance(schedule, str):
+            schedule = get_schedule(schedule)
+        self.schedule = check_instance(
+            "schedule",
+            schedule or Schedule(),
+            Schedule,
+            "a schedule name (constant, step, exponential, adaptive) or an instance such as "
+            "chainrule.StepDecay(30, 0.5)",
+        )
+        self.clip_norm = None if clip_norm is None else check_positive("clip_norm", clip_norm)
+        self.patience = (
+            None if patience is None else check_positive_int("patience", patience, allow_zero=True)
+        )
+        self.tol = check_positive("tol", tol, allow_zero=True)
+        self.restore_best = bool(restore_best)
+        self.callbacks = list(callbacks)
+        if not all(callable(callback) for callback in self.callbacks):
+            raise ConfigurationError("callbacks must be functions callback(net, epoch, history)")
+        self.checkpoint = checkpoint
+        self.checkpoint_every = check_positive_int(
+            "checkpoint_every", checkpoint_every, allow_zero=True
+        )
+        if self.checkpoint_every and checkpoint is None:
+            raise ConfigurationError("checkpoint_every needs a checkpoint path")
+
+        self.alpha_0 = self.optimizer.learning_rate
+        self.history = History()
+        self.epochs_done = 0
+        self.best_score = -math.inf
+        self.best_theta: np.ndarray | None = None
+        self.no_improvement = 0
+        self.checkpoint_extras: tuple[dict[str, Any], dict[str, np.ndarray]] = ({}, {})
+
+    # ------------------------------------------------------------------ the loop
+
+    def fit(
+        self,
+        X: np.ndarray,
+        Y: np.ndarray,
+        epochs: int,
+        *,
+        sample_weight: np.ndarray | None = None,
+        validation: tuple[np.ndarray, ...] | None = None,
+    ) -> History:
+        """Run ``epochs`` more epochs on validated ``X`` ``(n[0], m)``, ``Y`` ``(n[L], m)``.
+
+        ``sample_weight`` is ``(1, m)`` or ``None``; ``validation`` is ``(X_val, Y_val)`` or
+        ``(X_val, Y_val, w_val)`` (a weighted validation cost and score). Under a
+        data-parallel strategy, ``X``, ``Y`` and ``sample_weight`` are this process's shard
+        and ``validation`` is the same in every process.
+        A non-finite cost raises :class:`~chainrule.errors.TrainingDivergedError` and leaves
+        the network with the parameters of its last finite epoch. A ``KeyboardInterrupt``
+        mid-epoch puts the parameters, the optimiser and the shuffling generator back as they
+        were after the last completed epoch (so a checkpoint written then resumes exactly),
+        records ``stop_reason = "interrupted"`` and propagates.
+        """
+        epochs = check_positive_int("epochs", epochs)
+        if validation is not None and len(validation) == 2:
+            validation = (*validation, None)
+        m = self.strategy.bind(self.net, X, Y, sample_weight)
+        batch = m if self.batch_size is None else min(self.batch_size, m)
+        boundary = self._snapshot()  # the state after the last completed epoch
+        try:
+            # Overflow is detected and reported as one clear error, not a stream of warnings.
+            with np.errstate(over="ignore", invalid="ignore"):
+                stop = self._epochs(m, epochs, validation, batch, boundary)
+        except KeyboardInterrupt:
+            self._restore(boundary)
+            self.history.stop_reason = "interrupted"
+            raise
+        self.history.stop_reason = stop or "epochs"
+        if validation is not None and self.restore_best and self.best_theta is not None:
+            self.net.theta[...] = self.best_theta
+        return self.history
+
+    def _epochs(
+        self,
+        m: int,
+        epochs: int,
+        validation: Validation | None,
+        batch: int,
+        boundary: dict[str, Any],
+    ) -> str | None:
+        """The epoch loop of :meth:`fit`; returns why it stopped early, if it did."""
+        net = self.net
+        stop = None
+        for _ in range(epochs):
+            epoch = self.epochs_done + 1
+            cost = self._run_epoch(m, batch)
+            if not np.isfinite(cost) or not np.isfinite(net.theta).all():
+                self._restore(boundary)
+                previous = f"{self.history.cost[-1]:.6g}" if self.history.cost else "none yet"
+                raise TrainingDivergedError(
+                    f"training diverged at epoch {epoch}: the cost became {cost} "
+                    f"(last finite cost: {previous}); try a lower learning rate. The "
+                    "network keeps the parameters of the last finite epoch."
+                )
+            self.epochs_done = epoch
+            self._record(cost, validation)
+            stop = self._end_of_epoch(validation is not None)
+            if any([callback(net, epoch, self.history) is True for callback in self.callbacks]):
+                stop = stop or "callback"
+            if self.checkpoint_every and epoch % self.checkpoint_every == 0:
+                self.save_checkpoint(self.checkpoint)
+            boundary.update(self._snapshot())  # one C call: a signal cannot split it
+            if stop:
+                break
+        return stop
+
+    def _run_epoch(self, m: int, batch: int) -> float:
+        """One pass over the data: for each mini-batch, its gradient from the strategy, then
+        the optimiser's step (eq. U1 for plain gradient descent). Returns the mean of the
+        batch costs, weighted by the batches' weights."""
+        net, gradient, grads = self.net, self.strategy, self.strategy.grads
+        order = net.rng.permutation(m) if self.shuffle and batch < m else None
+        total = weight = 0.0
+        for columns in batches(m, batch, order):
+            result = gradient(columns)
+            if result is None:
+                continue  # a batch of zero-weight examples carries no gradient
+            cost, batch_weight = result
+            total += cost * batch_weight
+            weight += batch_weight
+            if self.clip_norm is not None:
+                norm = float(np.linalg.norm(grads))
+                if norm > self.clip_norm:
+                    grads *= self.clip_norm / norm
+            self.optimizer.step(net.theta, grads)
+        return total / weight
+
+    def _snapshot(self) -> dict[str, Any]:
+        """Everything an epoch changes, to go back to if the next one is interrupted."""
+        return {
+            "theta": self.net.theta.copy(),
+            "optimizer": self.optimizer.state_dict(),
+            "rng": self.net.rng.bit_generator.state,
+            "epochs_done": self.epochs_done,
+            "recorded": len(self.history.cost),
+            "best": (self.best_score, self.best_theta, self.history.best_epoch),
+            "no_improvement": self.no_improvement,
+        }
+
+    def _restore(self, snapshot: dict[str, Any]) -> None:
+        self.net.theta[...] = snapshot["theta"]
+        self.optimizer.load_state_dict(snapshot["optimizer"])
+        self.net.rng.bit_generator.state = snapshot["rng"]
+        self.epochs_done = snapshot["epochs_done"]
+        for record in (
+            self.history.cost,
+            self.history.learning_rate,
+            self.history.val_cost,
+            self.history.val_score,
+        ):
+            del record[snapshot["recorded"] :]
+        self.best_score, self.best_theta, self.history.best_epoch = snapshot["best"]
+        self.no_improvement = snapshot["no_improvement"]
+
+    def _record(self, cost: float, validation: Validation | None) -> None:
+        self.history.cost.append(cost)
+        self.history.learning_rate.append(self.optimizer.learning_rate)
+        if validation is not None:
+            X_val, Y_val, w_val = validation
+            cache = self.net.forward_pass(X_val)
+            self.history.val_cost.append(self.net.batch_cost(cache, Y_val, w_val))
+            self.history.val_score.append(self.net.output.score(cache.A[self.net.L], Y_val, w_val))
+
+    def _end_of_epoch(self, validating: bool) -> str | None:
+        """Track the best score, apply the schedule; the reason to stop, if any."""
+        score = self.history.val_score[-1] if validating else -self.history.cost[-1]
+        if score < self.best_score + self.tol:
+            self.no_improvement += 1
+        else:
+            self.no_improvement = 0
+        if score > self.best_score:
+            self.best_score = score
+            self.history.best_epoch = self.epochs_done
+            if validating and self.restore_best:
+                self.best_theta = self.net.theta.copy()
+
+        self.optimizer.learning_rate = self.schedule.rate(
+            self.alpha_0, self.optimizer.learning_rate, self.epochs_done
+        )
+        if self.patience is not None and self.no_improvement > self.patience:
+            lowered = self.schedule.on_stall(self.optimizer.learning_rate)
+            if lowered is None:
+                return "early_stopping" if validating else "converged"
+            self.optimizer.learning_rate = lowered
+            self.no_improvement = 0
+        return None
+
+    # ------------------------------------------------------------------ checkpoints
+
+    def settings(self) -> dict[str, Any]:
+        """The trainer's configuration as JSON-ready values."""
+        return {
+            "batch_size": self.batch_size,
+            "shuffle": self.shuffle,
+            "schedule": {"name": self.schedule.name, **self.schedule.hyperparameters()},
+            "clip_norm": self.clip_norm,
+            "patience": self.patience,
+            "tol": self.tol,
+            "restore_best": self.restore_best,
+            "checkpoint_every": self.checkpoint_every,
+        }
+
+    def save_checkpoint(self, path: str | PathLike[str]) -> None:
+        """Write the network and the full training state to one model file (atomically).
+
+        ``self.checkpoint_extras = (metadata, arrays)`` travel with every checkpoint (the
+        command line keeps its data description and feature scaling there). Under a
+        strategy that does not write files (every MPI rank but 0) this does nothing.
+        """
+        if not self.strategy.writes_files:
+            return  # the ranks hold identical state; one writes it
+        metadata, extra_arrays = self.checkpoint_extras
+        training, arrays = training_state(self)
+        save_network(
+            self.net, path, metadata=metadata, training=training, arrays={**arrays, **extra_arrays}
+        )
+
+    @classmethod
+    def resume(
+        cls,
+        path: str | PathLike[str],
+        *,
+        callbacks: Sequence[Callback] = (),
+        checkpoint: str | PathLike[str] | None = None,
+        strategy: StepStrategy | None = None,
+    ) -> Trainer:
+        """Rebuild the network and trainer saved by :meth:`save_checkpoint`.
+
+        ``trainer.fit(X, Y, epochs=total - trainer.epochs_done)`` then continues exactly as
+        the interrupted run would have. New checkpoints go to ``checkpoint`` (default: the
+        same file); ``strategy`` continues data-parallel, on any number of ranks.
+        """
+        header, arrays = read_model_file(path)
+        return cls.from_model_file(
+            path, header, arrays, callbacks=callbacks, checkpoint=checkpoint, strategy=strategy
+        )
+
+    @classmethod
+    def from_model_file(
+        cls,
+        path: str | PathLike[str],
+        header: dict[str, Any],
+        arrays: dict[str, np.ndarray],
+        **options: Any,
+    ) -> Trainer:
+        """:meth:`resume` from a model file already read (``read_model_file``): the file is
+        read once, whoever else needs its header."""
+        training = header.get("training")
+        if not training:
+            raise ModelFileError(f"{path}: holds a model but no training state to resume from")
+        net = network_from_file(path, header, arrays)
+        options["checkpoint"] = options.get("checkpoint") or path
+        try:
+            trainer = restore_training_state(cls, net, training, arrays, options)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelFileError(f"{path}: the training state is incomplete ({exc})") from None
+        trainer.checkpoint_extras = (header.get("metadata") or {}, extra_arrays(arrays))
+        return trainer
+
+
+def fit(
+    net: Network,
+    X: Any,
+    Y: Any,
+    *,
+    epochs: int = 1000,
+    learning_rate: float = 0.1,
+    optimizer: Optimizer | None = None,
+    sample_weight: Any = None,
+    validation_data: tuple[Any, ...] | None = None,
+    validation_fraction: float | None = None,
+    **settings: Any,
+) -> History:
+    """Train ``net`` by gradient descent; returns the :class:`History`.
+
+    ``X`` is ``(n[0], m)`` and ``Y`` ``(n[L], m)``, validated here. With the defaults every
+    epoch is one full-batch step ``theta -= learning_rate * dtheta``, the seed's algorithm.
+
+    ``optimizer`` replaces plain gradient descent (``learning_rate`` is then ignored).
+    ``validation_data=(X_val, Y_val)``, or ``validation_fraction`` of the examples held
+    out by the seeded split of :mod:`chainrule.train.split`, adds a validation cost and score
+    per epoch and, with ``patience``, early stopping on that score. Every other keyword
+    (``batch_size``, ``shuffle``, ``schedule``, ``clip_norm``, ``patience``, ``tol``,
+    ``restore_best``, ``callbacks``, ``checkpoint``, ``checkpoint_every``) is a
+    :class:`Trainer` setting.
+    """
+    check_instance("net", net, Network, "a chainrule Network")
+    X, Y, w = net.check_data(X, Y, sample_weight)
+    if validation_data is not None and validation_fraction is not None:
+        raise ConfigurationError("give validation_data or validation_fraction, not both")
+    validation = None
+    if validation_fraction is not None:
+        X, Y, w, validation = hold_out(X, Y, w, validation_fraction, net.seed)
+    elif validation_data is not None:
+        validation = net.check_data(*validation_data)
+    trainer = Trainer(net, optimizer or GradientDescent(learning_rate), **settings)
+    return trainer.fit(X, Y, epochs, sample_weight=w, validation=validation)

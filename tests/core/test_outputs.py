@@ -1,0 +1,48 @@
+import numpy as np
+import pytest
+
+from chainrule.core.outputs import get_output
+
+from conftest import make_targets
+
+
+def naive_cost(name, Z, Y):
+    m = Z.shape[1]
+    if name == "sigmoid":
+        A = 1 / (1 + np.exp(-Z))
+        return -(Y * np.log(A) + (1 - Y) * np.log(1 - A)).sum() / m
+    if name == "softmax":
+        A = np.exp(Z) / np.exp(Z).sum(axis=0)
+        return -(Y * np.log(A)).sum() / m
+    return ((Z - Y) ** 2).sum() / (2 * m)
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "softmax", "identity"])
+def test_cost_from_logits_matches_the_textbook_formula(name, rng):
+    Z = rng.normal(size=(3, 20))
+    Y = make_targets(name, 3, 20, rng)
+    assert get_output(name).cost(Z, Y) == pytest.approx(naive_cost(name, Z, Y), rel=1e-12)
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "softmax"])
+def test_cost_is_finite_when_probabilities_saturate(name):
+    # A confidently wrong prediction: the probability of the true class rounds to 0.
+    Z = np.array([[800.0, -800.0], [-800.0, 800.0]])
+    Y = np.array([[0.0, 1.0], [1.0, 0.0]])
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        J = get_output(name).cost(Z, Y)
+    assert np.isfinite(J) and J == pytest.approx(1600.0)
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "softmax", "identity"])
+def test_fused_dZ_is_the_gradient_of_the_cost(name, rng):
+    out = get_output(name)
+    Z = rng.normal(size=(3, 7))
+    Y = make_targets(name, 3, 7, rng)
+    eps = 1e-6
+    numeric = np.zeros_like(Z)
+    for index in np.ndindex(Z.shape):
+        step = np.zeros_like(Z)
+        step[index] = eps
+        numeric[index] = (out.cost(Z + step, Y) - out.cost(Z - step, Y)) / (2 * eps)
+    np.testing.assert_allclose(out.dZ(out.activation(Z), Y), numeric, rtol=1e-6, atol=1e-10)

@@ -1,0 +1,76 @@
+"""explain() states the shapes the network really computes with."""
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+from chainrule.learn.explain import explain
+
+from conftest import make_targets
+
+
+def resolve(name, net, cache, grads):
+    """The array a symbol of the explanation names, from a real forward/backward pass."""
+    transposed = name.endswith("ᵀ")
+    base = name.rstrip("ᵀ")
+    symbol, index = base[:-1].split("[")
+    l = int(index)
+    table = {
+        "Z": cache.Z,
+        "A": cache.A,
+        "W": net.W,
+        "b": net.b,
+        "dW": grads[0],
+        "db": grads[1],
+        "dZ": cache.dA,  # the backward pass writes dA[l], then dZ[l] in place, here
+        "dA": cache.dA,
+    }
+    array = table[symbol][l]
+    return array.T if transposed else array
+
+
+@pytest.mark.parametrize("sizes", [[30, 16, 1], [5, 7, 6, 4], [3, 2]])
+@pytest.mark.parametrize("output", ["sigmoid", "softmax", "identity"])
+def test_every_printed_shape_matches_the_arrays(sizes, output, rng):
+    if output == "softmax" and sizes[-1] < 2:
+        sizes = [*sizes[:-1], 2]
+    net = cr.Network(sizes, "tanh", output, seed=0, dtype="float64")
+    m = 7
+    X = rng.normal(size=(sizes[0], m))
+    cache = net.forward_pass(X)
+    Y = make_targets(output, sizes[-1], m, rng)
+    grads = net.unflatten(net.batch_gradient(cache, Y, np.full_like(net.theta, np.nan)))
+    explanation = explain(net)
+    checked = 0
+    for section in (explanation.forward, explanation.backward, explanation.update):
+        for equation in section:
+            for name, shape in equation.shapes.items():
+                expected = tuple(m if s == "m" else s for s in shape)
+                assert resolve(name, net, cache, grads).shape == expected, (equation.text, name)
+                checked += 1
+    assert checked > 4 * net.L
+    assert sum(explanation.parameters) == net.n_params
+
+
+def test_the_seeds_network_reads_as_the_derivation():
+    text = explain(cr.Network([30, 16, 1], "relu", "sigmoid")).render("text")
+    for line in (
+        "Z[1] = W[1] A[0] + b[1]",
+        "A[2] = sigmoid(Z[2])",
+        "dZ[2] = (A[2] - Y) / m",
+        "dW[2] = dZ[2] A[1]ᵀ",
+        "dA[1] = W[2]ᵀ dZ[2]",
+        "db[1] = Σᵢ dZ[1]",
+        "W[1] -= α dW[1]",
+        "513 parameters",
+        "layer 1: 496, layer 2: 17",
+    ):
+        assert line in text
+    assert "dA[0]" not in text  # nothing is learned from dX
+
+
+def test_json_shape_of_the_explanation():
+    data = explain(cr.Network([4, 3, 2], "relu", "softmax")).as_dict()
+    assert data["parameters"] == 4 * 3 + 3 + 3 * 2 + 2
+    assert data["forward"][0]["shapes"]["W[1]"] == [3, 4]
+    assert data["forward"][0]["shapes"]["Z[1]"] == [3, "m"]
