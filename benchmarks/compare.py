@@ -262,18 +262,24 @@ def main(argv: list[str] | None = None) -> None:
     peak = matmul_peak(1024 if args.tiny else 4096)
     results = {"matmul_peak_gflops": peak, "cpus": os.cpu_count(), "workloads": {}}
     names = args.workloads.split(",")
-    measured = {name: {} for name in names}
+    measured: dict[str, dict] = {name: {} for name in names}
+    # A fresh process per system and workload, one at a time, so each time and peak memory
+    # is its own; a tiny run (which only keeps the script working) runs each system's
+    # workloads in one process, all systems at once.
+    jobs = []
     for system in args.systems.split(","):
         if not available(system):
             for name in names:
                 measured[name][system] = {"skipped": "not installed"}
             continue
-        # A fresh process per system and workload, so each peak memory is its own; a tiny
-        # run (which only keeps the script working) runs a system's workloads in one.
         for group in [names] if args.tiny else [[name] for name in names]:
-            rows = run_worker(system, group, args.repeat, args.tiny)
-            for name in group:
-                measured[name][system] = rows[name]
+            jobs.append((system, group, start_worker(system, group, args.repeat, args.tiny)))
+            if not args.tiny:
+                jobs[-1][2].wait()
+    for system, group, process in jobs:
+        rows = finish_worker(process)
+        for name in group:
+            measured[name][system] = rows[name]
     for name in names:
         workload = WORKLOADS[name].tiny() if args.tiny else WORKLOADS[name]
         rows = measured[name]
@@ -296,12 +302,19 @@ def main(argv: list[str] | None = None) -> None:
         print_table(results)
 
 
-def run_worker(system: str, names: list[str], repeat: int, tiny: bool) -> dict:
-    """Time ``system`` on the workloads ``names`` in a fresh process; its rows by workload."""
+def start_worker(system: str, names: list[str], repeat: int, tiny: bool) -> subprocess.Popen:
+    """Start timing ``system`` on the workloads ``names`` in a fresh process."""
     command = [sys.executable, __file__, "--worker", system, ",".join(names)]
     command += ["--repeat", str(repeat)] + (["--tiny"] if tiny else [])
-    done = subprocess.run(command, capture_output=True, text=True, check=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def finish_worker(process: subprocess.Popen) -> dict:
+    """A worker's rows by workload, once it has finished."""
+    out, err = process.communicate()
+    if process.returncode != 0:
+        raise RuntimeError(f"benchmark worker {process.args[3:5]} failed:\n{err}")
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def print_table(results: dict) -> None:

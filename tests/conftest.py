@@ -35,3 +35,38 @@ def breast_cancer_split():
     )
     scaler = Standardizer.fit(X_train)
     return scaler.transform(X_train), scaler.transform(X_test), y_train, y_test
+
+
+def torch_cost(params, X, Y, hidden, output):
+    """The same network and cost written with PyTorch operations on (n, m) tensors."""
+    import torch
+
+    F = torch.nn.functional
+    activations = {
+        "sigmoid": torch.sigmoid,
+        "tanh": torch.tanh,
+        "relu": torch.relu,
+        "leaky_relu": lambda z: F.leaky_relu(z, 0.01),
+        "identity": lambda z: z,
+    }
+    L = len(params) // 2
+    A = X
+    for l in range(1, L + 1):
+        Z = params[f"W{l}"] @ A + params[f"b{l}"]
+        A = activations[hidden](Z) if l < L else Z
+    m = X.shape[1]
+    if output == "sigmoid":
+        return F.binary_cross_entropy_with_logits(A, Y, reduction="sum") / m
+    if output == "softmax":
+        return F.cross_entropy(A.T, Y.T, reduction="sum") / m  # Y.T: class probabilities
+    return 0.5 * ((A - Y) ** 2).sum() / m
+
+
+def torch_params(net):
+    """The network's parameters as float64 torch leaves, ``{"W1": ..., "b1": ...}``."""
+    import torch
+
+    return {
+        k: torch.tensor(v.copy(), dtype=torch.float64, requires_grad=True)
+        for k, v in net.params.items()
+    }

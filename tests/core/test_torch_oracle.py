@@ -5,43 +5,12 @@ import pytest
 
 import chainrule as cr
 
-from conftest import make_targets
+from conftest import make_targets, torch_cost, torch_params
 
 torch = pytest.importorskip(
     "torch",
     reason="PyTorch is a test-only oracle; install the CPU build: pip install torch==2.13.0",
 )
-F = torch.nn.functional
-
-TORCH_ACTIVATIONS = {
-    "sigmoid": torch.sigmoid,
-    "tanh": torch.tanh,
-    "relu": torch.relu,
-    "leaky_relu": lambda z: F.leaky_relu(z, 0.01),
-    "identity": lambda z: z,
-}
-
-
-def torch_cost(params, X, Y, hidden, output):
-    """The same network and cost written with PyTorch operations on (n, m) tensors."""
-    L = len(params) // 2
-    A = X
-    for l in range(1, L + 1):
-        Z = params[f"W{l}"] @ A + params[f"b{l}"]
-        A = TORCH_ACTIVATIONS[hidden](Z) if l < L else Z
-    m = X.shape[1]
-    if output == "sigmoid":
-        return F.binary_cross_entropy_with_logits(A, Y, reduction="sum") / m
-    if output == "softmax":
-        return F.cross_entropy(A.T, Y.T, reduction="sum") / m  # Y.T: class probabilities
-    return 0.5 * ((A - Y) ** 2).sum() / m
-
-
-def torch_params(net):
-    return {
-        k: torch.tensor(v.copy(), dtype=torch.float64, requires_grad=True)
-        for k, v in net.params.items()
-    }
 
 
 def relative(a, b):
@@ -49,7 +18,7 @@ def relative(a, b):
 
 
 @pytest.mark.parametrize("output", ["sigmoid", "softmax", "identity"])
-@pytest.mark.parametrize("hidden", sorted(TORCH_ACTIVATIONS))
+@pytest.mark.parametrize("hidden", ["identity", "leaky_relu", "relu", "sigmoid", "tanh"])
 @pytest.mark.parametrize("sizes", [[30, 16], [8, 7, 6, 5]], ids=["seed-2-layer", "4-layer"])
 def test_cost_and_gradients_match_autograd(sizes, hidden, output, rng):
     sizes = [*sizes, 3]

@@ -89,3 +89,21 @@ def test_unknown_format_and_missing_file(tmp_path):
         read_table(write(tmp_path / "data.json", "{}"))
     with pytest.raises(DataError, match="no such file"):
         read_table(tmp_path / "absent.csv")
+
+
+@pytest.mark.parametrize("suffix", ["", ".gz"])
+def test_idx_reads_only_the_selected_rows(tmp_path, suffix):
+    images = np.arange(5 * 2 * 3, dtype=np.uint8).reshape(5, 2, 3)
+    labels = np.arange(5, dtype=np.uint8)
+    opener = gzip.open if suffix else open
+    for name, array in (("train-images-idx3-ubyte", images), ("train-labels-idx1-ubyte", labels)):
+        header = bytes([0, 0, 0x08, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
+        with opener(tmp_path / (name + suffix), "wb") as handle:
+            handle.write(header + array.tobytes())
+    images_path = tmp_path / ("train-images-idx3-ubyte" + suffix)
+    table = read_table(images_path, select=lambda m: range(1, 3))
+    assert table.total == 5 and table.rows == range(1, 3)
+    np.testing.assert_array_equal(table.X, images[1:3].reshape(2, 6))
+    np.testing.assert_array_equal(table.y, labels[1:3])
+    whole = read_table(images_path)
+    np.testing.assert_array_equal(whole.X, images.reshape(5, 6))

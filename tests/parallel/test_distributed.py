@@ -11,8 +11,10 @@ import importlib.util
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -228,3 +230,45 @@ def test_a_bad_row_on_one_rank_ends_every_rank_with_a_clear_error(tmp_path):
     assert done.returncode == 2
     assert "rank 1: " in done.stderr and "column 'b', line 32: 'x' is not a number" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@needs_mpi
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_ctrl_c_under_mpiexec_stops_every_rank_at_one_step_and_resumes_exactly(tmp_path):
+    pytest.importorskip("typer")
+    interrupted, straight = tmp_path / "interrupted.npz", tmp_path / "straight.npz"
+    options = ["train", "--data", "digits", "--hidden", "32", "--optimizer", "adam"]
+    options += ["--batch-size", "16", "--epochs", "25", "--dtype", "float64"]
+    chainrule = [sys.executable, "-m", "chainrule"]
+    command = [MPIEXEC, "-n", "2", *chainrule, *options]
+    process = subprocess.Popen(
+        [*command, "--save", str(interrupted), "--checkpoint-every", "1", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=MPI_ENV,
+    )
+    deadline = time.monotonic() + 120
+    while not interrupted.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    process.send_signal(signal.SIGINT)  # mpiexec passes it to every rank
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    assert err.count("interrupted after epoch") == 1 and "Traceback" not in err  # rank 0 only
+    stopped_at = cr.Trainer.resume(interrupted).epochs_done
+    assert 1 <= stopped_at < 25
+
+    resumed = subprocess.run(
+        [MPIEXEC, "-n", "2", *chainrule, "train", "--resume", str(interrupted), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=MPI_ENV,
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    assert json.loads(resumed.stdout)["resumed_from_epoch"] == stopped_at
+    done = subprocess.run(
+        [*command, "--save", str(straight)], capture_output=True, timeout=120, env=MPI_ENV
+    )
+    assert done.returncode == 0, done.stderr
+    np.testing.assert_allclose(cr.load(interrupted).theta, cr.load(straight).theta, atol=1e-10)

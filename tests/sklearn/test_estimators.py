@@ -16,6 +16,7 @@ from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 from sklearn.utils.estimator_checks import check_estimator  # noqa: E402
 
+import chainrule as cr  # noqa: E402
 from chainrule import MLPClassifier, MLPRegressor  # noqa: E402
 from chainrule.errors import ConfigurationError, ModelFileError  # noqa: E402
 
@@ -232,3 +233,19 @@ def test_save_load_and_pickle_round_trip(Estimator, tmp_path):
     other = MLPRegressor if Estimator is MLPClassifier else MLPClassifier
     with pytest.raises(ModelFileError, match=f"not a {other.__name__}"):
         other.load(tmp_path / "est.npz")
+
+
+def test_feature_names_from_a_dataframe_are_kept_checked_and_saved(tmp_path):
+    pd = pytest.importorskip("pandas")
+    X, y = make_classification(n_samples=60, n_features=4, random_state=0)
+    frame = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    clf = MLPClassifier((5,), max_iter=20, random_state=0).fit(frame, y)
+    assert clf.feature_names_in_.tolist() == ["a", "b", "c", "d"]
+    with pytest.raises(ValueError, match="feature names"):
+        clf.predict(
+            frame[["b", "a", "c", "d"]]
+        )  # reordered columns are refused, as scikit-learn does
+    clf.save(tmp_path / "clf.npz")
+    loaded = cr.load(tmp_path / "clf.npz")
+    assert loaded.feature_names_in_.tolist() == ["a", "b", "c", "d"]
+    np.testing.assert_array_equal(loaded.predict(frame), clf.predict(frame))

@@ -7,6 +7,8 @@ import chainrule as cr
 from chainrule.train.optimizers import Optimizer, get_optimizer
 from chainrule.train.schedules import get_schedule
 
+from conftest import torch_cost, torch_params
+
 torch = pytest.importorskip(
     "torch",
     reason="PyTorch is a test-only oracle; install the CPU build: pip install torch==2.13.0",
@@ -55,8 +57,6 @@ def test_twenty_steps_match_torch_optim(name, rng):
 @pytest.mark.parametrize("name", ["sgd", "adam", "adamw", "rmsprop"])
 def test_training_a_network_matches_torch(name, rng):
     """The optimiser inside chainrule's training loop, against torch on the same network."""
-    from test_torch_oracle import torch_cost, torch_params
-
     net = cr.Network([6, 5, 1], "tanh", "sigmoid", seed=1, dtype="float64")
     X = rng.normal(size=(6, 30))
     Y = (rng.random((1, 30)) > 0.5).astype(float)

@@ -169,12 +169,13 @@ def train(
         fail(str(exc))
     except commands.Interrupted as stop:
         where = f"; saved to {stop.saved}: continue with 'chainrule train --resume {stop.saved}'"
-        stderr.print(
-            f"interrupted after epoch {stop.epochs_done}"
-            + (where if stop.saved else " (nothing saved: no --save)"),
-            highlight=False,
-            soft_wrap=True,
-        )
+        if lead:  # under MPI every rank stops at the same step; rank 0 saved and reports
+            stderr.print(
+                f"interrupted after epoch {stop.epochs_done}"
+                + (where if stop.saved else " (nothing saved: no --save)"),
+                highlight=False,
+                soft_wrap=True,
+            )
         raise typer.Exit(code=130) from None
     if not lead:
         return
@@ -297,8 +298,7 @@ def predict(
     try:
         check_writable(output, "--output")
         loaded = commands.load_model(model)
-        rows = load_data(data, loaded.meta.get("target"), require_target=False)
-        loaded.check_features(rows)
+        rows = loaded.aligned(load_data(data, loaded.meta.get("target"), require_target=False))
         text = commands.predictions_csv(loaded, rows.X)
         if output is None:
             sys.stdout.write(text)
@@ -419,10 +419,11 @@ def _plot(model: Any, path: Path, with_data: bool, data: str | None = None) -> t
 
     boundary = None
     if with_data and model.net.layer_sizes[0] == 2 and not model.is_regression:
-        rows = load_data(
-            data or model.meta["data"], model.meta.get("target"), model.meta["split"]["seed"]
+        rows = model.aligned(
+            load_data(
+                data or model.meta["data"], model.meta.get("target"), model.meta["split"]["seed"]
+            )
         )
-        model.check_features(rows)
         boundary = (rows.X, rows.y, lambda X: model.predict(X)[0])
     return plot_model(path, model.history, boundary)
 

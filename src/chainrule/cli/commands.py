@@ -9,8 +9,10 @@ the feature standardisation, so ``predict`` applies the training transform.
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from os import PathLike
 from typing import Any
@@ -52,12 +54,39 @@ class Model:
     def classes(self) -> np.ndarray:
         return np.asarray(self.meta["classes"])
 
-    def check_features(self, data: Dataset) -> None:
-        expected = self.net.layer_sizes[0]
-        if data.X.shape[1] != expected:
+    def aligned(self, data: Dataset) -> Dataset:
+        """``data`` with its feature columns in the order the model was trained on.
+
+        When both the training data and ``data`` name their columns (a CSV header, a bundled
+        data set's own names), columns are matched by name: reordered columns are put back
+        in order, and a missing or unknown name is a :class:`DataError` naming it. Data
+        without names (NPZ, IDX, generated sets) is matched by position, so its count must
+        agree.
+        """
+        expected = self.meta.get("features", [])
+        if data.named and self.meta.get("named_features"):
+            missing = [name for name in expected if name not in data.feature_names]
+            unknown = [name for name in data.feature_names if name not in expected]
+            if missing or unknown:
+                problems = []
+                if missing:
+                    problems.append(f"missing columns {', '.join(map(repr, missing))}")
+                if unknown:
+                    problems.append(f"unknown columns {', '.join(map(repr, unknown))}")
+                raise DataError(
+                    f"{data.name}: {' and '.join(problems)}; the model was trained on the "
+                    f"columns {', '.join(map(repr, expected))}"
+                )
+            order = [data.feature_names.index(name) for name in expected]
+            if order != list(range(len(order))):
+                data = replace(data, X=data.X[:, order], feature_names=list(expected))
+            return data
+        n_features = self.net.layer_sizes[0]
+        if data.X.shape[1] != n_features:
             raise DataError(
-                f"the model expects {expected} features but {data.name} has {data.X.shape[1]}"
+                f"the model expects {n_features} features but {data.name} has {data.X.shape[1]}"
             )
+        return data
 
     def transform(self, X_rows: np.ndarray) -> np.ndarray:
         return X_rows if self.scaler is None else self.scaler.transform(X_rows)
@@ -237,6 +266,7 @@ def prepare(
         "data": settings.data,
         "target": data.target_name,
         "features": data.feature_names,
+        "named_features": data.named,
         "split": {"test_size": settings.test_size, "seed": settings.seed},
         "settings": dict(vars(settings)),
     }
@@ -304,14 +334,13 @@ def run_training(
         m = len(run.split.y_train_all)
         held_out, kept = hold_out_indices(m, VALIDATION_FRACTION, net.seed)
         X_fit, Y_fit, rows, validation = hold_out_shard(comm, X_fit, Y_fit, rows, held_out, kept)
-    if comm is not None:
-        trainer.strategy = DataParallel(comm, rows)
     start = time.perf_counter()
     try:
-        history = trainer.fit(X_fit, Y_fit, epochs, validation=validation)
+        with stop_on_sigint(trainer, comm, rows):
+            history = trainer.fit(X_fit, Y_fit, epochs, validation=validation)
     except KeyboardInterrupt:
         if save is not None:
-            trainer.save_checkpoint(save)
+            trainer.save_checkpoint(save)  # rank 0 only, under MPI
         raise Interrupted(trainer.epochs_done, None if save is None else str(save)) from None
     seconds = time.perf_counter() - start
     model.history = {
@@ -337,6 +366,22 @@ def run_training(
         "seconds": seconds,
     }
     return history, report
+
+
+@contextlib.contextmanager
+def stop_on_sigint(trainer: Trainer, comm: Any, rows: np.ndarray | None) -> Iterator[None]:
+    """Under MPI, train with the data-parallel strategy, and turn Ctrl-C (``SIGINT``, which
+    ``mpiexec`` passes to every rank) into a stop that all ranks take at the same step.
+    One process keeps Python's ``KeyboardInterrupt``."""
+    if comm is None:
+        yield
+        return
+    strategy = trainer.strategy = DataParallel(comm, rows)
+    previous = signal.signal(signal.SIGINT, lambda *_: strategy.request_stop())
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def train(
@@ -478,7 +523,7 @@ def evaluation_data(model: Model, spec: str | None, target: str | None) -> tuple
     the model was trained on (or omitted), else every row of ``spec``."""
     spec = spec or model.meta["data"]
     data = load_data(spec, target or model.meta.get("target"), model.meta["split"]["seed"])
-    model.check_features(data)
+    data = model.aligned(data)
     if spec == model.meta["data"] and spec in CATALOGUE:
         _, X_test, _, y_test = split(
             data,
@@ -486,9 +531,7 @@ def evaluation_data(model: Model, spec: str | None, target: str | None) -> tuple
             model.meta["split"]["seed"],
             stratify=not model.is_regression,
         )
-        held_out = Dataset(
-            spec, X_test, y_test, data.feature_names, data.target_name, regression=data.regression
-        )
+        held_out = replace(data, X=X_test, y=y_test)
         return held_out, "test split"
     return data, "all rows"
 

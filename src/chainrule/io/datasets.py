@@ -27,6 +27,7 @@ class Dataset:
     target_name: str
     description: str = ""
     regression: bool | None = None
+    named: bool = False  # the feature names are the data's own, so columns can be matched by name
 
     @property
     def is_regression(self) -> bool:
@@ -93,6 +94,7 @@ CATALOGUE: dict[str, tuple[Callable[[int], tuple[np.ndarray, np.ndarray, list[st
 
 
 REGRESSION = {"diabetes"}
+MADE_UP_NAMES = {"two-moons", "mnist1d"}  # generated data: x1, x2 or t0, t1, ... by position
 
 
 def dataset_names() -> list[str]:
@@ -111,6 +113,7 @@ def load_dataset(name: str, seed: int = 0) -> Dataset:
         "target",
         description,
         regression=name in REGRESSION,
+        named=name not in MADE_UP_NAMES,
     )
 
 
@@ -143,6 +146,8 @@ def load_data_rows(
             "path to a .csv, .npz or IDX file)"
         )
     table = read_table(spec, target, require_target, select)
-    data = Dataset(spec, table.X, table.y, table.feature_names, table.target_name)
+    data = Dataset(
+        spec, table.X, table.y, table.feature_names, table.target_name, named=table.named
+    )
     m = len(table.X) if table.total is None else table.total
     return data, range(m) if table.rows is None else table.rows, m

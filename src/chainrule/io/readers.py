@@ -36,6 +36,7 @@ class Table:
     target_name: str
     rows: range | None = None  # which rows of the file these are (None: all of them)
     total: int | None = None  # how many data rows the file has
+    named: bool = False  # the feature names come from the file (a CSV header), not made up
 
 
 Select = Callable[[int], range]
@@ -136,7 +137,7 @@ def read_csv(
                 )
         for i, name in enumerate(header):
             X[:, i] = _numeric_column(path, name, [row[i] for row in body], first)
-        return Table(X, np.array([]), header, target_name, chosen, total)
+        return Table(X, np.array([]), header, target_name, chosen, total, named=True)
     if target_name not in header:
         raise DataError(
             f"{path}: no column named {target_name!r}; the columns are: {', '.join(header)}"
@@ -155,14 +156,23 @@ def read_csv(
     for number, value in enumerate(raw_target, start=first):
         if value == "":
             raise DataError(f"{path}: column {target_name!r}, line {number}: missing value")
-    try:
-        y: np.ndarray = np.array([float(v) for v in raw_target])
-    except ValueError:
-        y = np.array(raw_target)  # class names
+    y = _labels(raw_target)
     if y.dtype.kind == "f" and not np.isfinite(y).all():
         row = int(np.argmin(np.isfinite(y))) + first
         raise DataError(f"{path}: column {target_name!r}, line {row}: value is not finite")
-    return Table(X, y, [header[i] for i in feature_index], target_name, chosen, total)
+    names = [header[i] for i in feature_index]
+    return Table(X, y, names, target_name, chosen, total, named=True)
+
+
+def _labels(cells: list[str]) -> np.ndarray:
+    """A target column as integers if every cell is one (``0, 1, 2``: class labels that must
+    come back as written), else as reals, else as strings (class names)."""
+    for parse in (int, float):
+        try:
+            return np.array([parse(cell) for cell in cells])
+        except ValueError:
+            continue
+    return np.array(cells)
 
 
 def _numeric_column(path: Path, name: str, cells: list[str], first: int = 2) -> np.ndarray:
@@ -251,29 +261,46 @@ def _npz_rows(path: Path, select: Select) -> tuple[np.ndarray, tuple[range, int]
         return X.astype(dtype.newbyteorder("=")), (chosen, shape[0])
 
 
-def read_idx(path: str | Path) -> np.ndarray:
-    """One IDX file (MNIST's format), gzip-compressed or not, as an array."""
-    path = Path(path)
+def read_idx(path: str | Path, select: Select | None = None) -> np.ndarray:
+    """One IDX file (MNIST's format), gzip-compressed or not, as an array.
+
+    With ``select``, only the items ``select(number of items)`` along the first axis are read:
+    the reader seeks past the others (a gzip file is decompressed up to them as a stream,
+    never held whole).
+    """
+    return _read_idx(Path(path), select)[0]
+
+
+def _read_idx(path: Path, select: Select | None) -> tuple[np.ndarray, int]:
+    """The (selected items of the) array in an IDX file, and its number of items."""
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
         with opener(path, "rb") as handle:
-            data = handle.read()
+            magic = handle.read(4)
+            if len(magic) < 4 or magic[0] != 0 or magic[1] != 0 or magic[2] not in IDX_TYPES:
+                raise DataError(f"{path}: not an IDX file (bad magic number)")
+            dtype, ndim = np.dtype(IDX_TYPES[magic[2]]), magic[3]
+            dims = handle.read(4 * ndim)
+            if ndim == 0 or len(dims) < 4 * ndim:
+                raise DataError(f"{path}: IDX header is truncated")
+            shape = struct.unpack(f">{ndim}I", dims)
+            item_bytes = math.prod(shape[1:]) * dtype.itemsize
+            chosen = range(shape[0]) if select is None else select(shape[0])
+            if chosen.start:
+                handle.seek(4 + 4 * ndim + chosen.start * item_bytes)
+            body = handle.read(len(chosen) * item_bytes)
+            rest = len(handle.read(1)) if chosen.stop == shape[0] else 0
     except (OSError, EOFError) as exc:
         raise DataError(f"{path}: cannot read ({exc})") from None
-    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in IDX_TYPES:
-        raise DataError(f"{path}: not an IDX file (bad magic number)")
-    dtype, ndim = np.dtype(IDX_TYPES[data[2]]), data[3]
-    if ndim == 0 or len(data) < 4 + 4 * ndim:
-        raise DataError(f"{path}: IDX header is truncated")
-    shape = struct.unpack(f">{ndim}I", data[4 : 4 + 4 * ndim])
-    expected = math.prod(shape) * dtype.itemsize
-    body = data[4 + 4 * ndim :]
-    if len(body) != expected:
+    if len(body) != len(chosen) * item_bytes or rest:
+        expected = math.prod(shape) * dtype.itemsize
         raise DataError(
             f"{path}: the IDX header promises {expected} bytes of data for shape {shape} "
-            f"but the file holds {len(body)}"
+            "but the file holds "
+            + ("more" if rest else f"less ({chosen.start * item_bytes + len(body)} bytes)")
         )
-    return np.frombuffer(body, dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="))
+    array = np.frombuffer(body, dtype=dtype).reshape(len(chosen), *shape[1:])
+    return array.astype(dtype.newbyteorder("=")), shape[0]
 
 
 def read_idx_pair(
@@ -284,13 +311,13 @@ def read_idx_pair(
 ) -> Table:
     """MNIST images (``*-images-idx3-ubyte``) and their labels file.
 
-    With ``select`` the whole files are read and the selected rows kept.
+    With ``select`` only the selected images and labels are read.
 
     The labels file is ``labels`` if given, else the images file's name with ``images`` and
     ``idx3`` replaced by ``labels`` and ``idx1`` (``train-labels-idx1-ubyte``).
     """
     path = Path(path)
-    images = read_idx(path)
+    images, total = _read_idx(path, select)
     if labels is None:
         guess = path.name.replace("images", "labels").replace("idx3", "idx1")
         labels_path = path.with_name(guess)
@@ -298,14 +325,17 @@ def read_idx_pair(
             raise DataError(f"{path}: cannot tell the labels file; name it with --target")
     else:
         labels_path = Path(labels)
-    chosen = range(len(images)) if select is None else select(len(images))
-    X = images[chosen.start : chosen.stop].reshape(len(chosen), -1).astype(np.float64)
+    chosen = range(total) if select is None else select(total)
+    X = images.reshape(len(chosen), -1).astype(np.float64)
     names = [f"pixel{i}" for i in range(X.shape[1])]
     if not labels_path.exists():
         if not require_target:
-            return Table(X, np.array([]), names, "label", chosen, len(images))
+            return Table(X, np.array([]), names, "label", chosen, total)
         raise DataError(f"{labels_path}: no such labels file (for the images in {path})")
-    y = read_idx(labels_path)
-    if y.ndim != 1 or len(y) != len(images):
-        raise DataError(f"{labels_path}: holds {y.shape} labels for {len(images)} images in {path}")
-    return Table(X, y[chosen.start : chosen.stop], names, "label", chosen, len(images))
+    y, n_labels = _read_idx(labels_path, select and (lambda m: chosen))
+    if y.ndim != 1 or n_labels != total:
+        raise DataError(
+            f"{labels_path}: holds {n_labels} labels of shape {y.shape[1:]} for {total} images "
+            f"in {path}"
+        )
+    return Table(X, y, names, "label", chosen, total)

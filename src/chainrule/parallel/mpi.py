@@ -69,7 +69,7 @@ class Shard:
     ``rows`` together must be a permutation of ``range(m)`` (``m``, if not given, is the sum
     of the ranks' row counts). ``buffer`` is the flat vector
     that is summed across ranks every step: the gradient (``n_params`` entries, the trainer's
-    ``grads`` is a view of it) followed by the cost.
+    ``grads`` is a view of it), the cost, and a count of the ranks asked to stop.
     """
 
     def __init__(
@@ -88,7 +88,7 @@ class Shard:
                 f"rank {self.rank}: rows repeat an example, so the ranks' rows are not a "
                 f"partition of the {self.m} examples"
             )
-        self.buffer = np.zeros(n_params + 1, dtype=dtype)
+        self.buffer = np.zeros(n_params + 2, dtype=dtype)
         self.grads = self.buffer[:n_params]
         self.weights: np.ndarray | None = None
 
@@ -117,14 +117,18 @@ class Shard:
         divisor = batch.size if self.weights is None else self.weights[batch].sum()
         return local[positions], (batch.size, positions), divisor
 
-    def sum_gradients(self, cost: float) -> float:
+    def sum_gradients(self, cost: float, stop: bool = False) -> tuple[float, bool]:
         """The one ``Allreduce`` of a step: ``grads`` and ``cost`` summed over the ranks, so
-        the shards' parts ``dZ_k[l] A_k[l-1]^T`` add up to the batch's ``dW[l]`` (eq. D1)."""
+        the shards' parts ``dZ_k[l] A_k[l-1]^T`` add up to the batch's ``dW[l]`` (eq. D1).
+
+        ``stop`` travels in the same message: the second result says whether any rank was
+        asked to stop, the same answer on every rank at the same step."""
         from mpi4py import MPI
 
-        self.buffer[-1] = cost
+        self.buffer[-2] = cost
+        self.buffer[-1] = float(stop)
         self.comm.Allreduce(MPI.IN_PLACE, self.buffer, op=MPI.SUM)
-        return float(self.buffer[-1])
+        return float(self.buffer[-2]), bool(self.buffer[-1] > 0)
 
     def check_identical(self, theta: np.ndarray, rng: np.random.Generator) -> None:
         """Refuse to start unless every rank has the same parameters and generator state."""
@@ -190,6 +194,18 @@ class DataParallel:
         self.comm = comm
         self.rows = None if rows is None else np.asarray(rows)
         self.writes_files = comm.Get_rank() == 0
+        self.stop_requested = False
+
+    def request_stop(self) -> None:
+        """Ask every rank to stop at the same step (say, from a ``SIGINT`` handler).
+
+        The request travels with the next step's ``Allreduce``; then every rank raises
+        ``KeyboardInterrupt`` at that step, so the trainer rolls each back to the same epoch
+        boundary and rank 0 can save a checkpoint that resumes exactly. Raising in the
+        handler instead would interrupt each rank at a different point, some of them
+        inside a collective that the others never join.
+        """
+        self.stop_requested = True
 
     def bind(self, net: Network, X: np.ndarray, Y: np.ndarray, w: np.ndarray | None) -> int:
         check_instance("net", net, Network, "a chainrule Network")
@@ -228,4 +244,7 @@ class DataParallel:
         if net.l2 and lead:
             cost += net.l2_cost(divisor)
             net.add_l2_gradient(net.gradient_views(cache, self.grads)[0], divisor)
-        return shard.sum_gradients(cost), divisor
+        cost, stop = shard.sum_gradients(cost, self.stop_requested)
+        if stop:
+            raise KeyboardInterrupt("a rank was asked to stop")
+        return cost, divisor

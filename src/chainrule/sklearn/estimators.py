@@ -291,6 +291,9 @@ class _BaseMLP(BaseEstimator):
         metadata = {
             "params": self.get_params(),
             "n_features_in": int(self.n_features_in_),
+            "feature_names_in": (
+                self.feature_names_in_.tolist() if hasattr(self, "feature_names_in_") else None
+            ),
             "loss_curve": self.loss_curve_,
             "validation_scores": self.validation_scores_,
             "n_iter": self.n_iter_,
@@ -324,6 +327,8 @@ class _BaseMLP(BaseEstimator):
             estimator = cls(**params)
             estimator.net_ = network_from_file(path, header, arrays)
             estimator.n_features_in_ = int(metadata["n_features_in"])
+            if metadata.get("feature_names_in") is not None:
+                estimator.feature_names_in_ = np.asarray(metadata["feature_names_in"], object)
             estimator.loss_curve_ = list(metadata["loss_curve"])
             estimator.validation_scores_ = metadata["validation_scores"]
             estimator.n_iter_ = int(metadata["n_iter"])

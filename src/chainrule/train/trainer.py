@@ -8,6 +8,7 @@ model file and resumed to give exactly the parameters an uninterrupted run would
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Sequence
 from os import PathLike
 from typing import Any
@@ -147,10 +148,14 @@ class Trainer:
         sample_weight: np.ndarray | None = None,
         validation: tuple[np.ndarray, ...] | None = None,
     ) -> History:
-        """Run ``epochs`` more epochs on validated ``X`` ``(n[0], m)``, ``Y`` ``(n[L], m)``.
+        """Run ``epochs`` more epochs on ``X`` ``(n[0], m)``, ``Y`` ``(n[L], m)``.
 
-        ``sample_weight`` is ``(1, m)`` or ``None``; ``validation`` is ``(X_val, Y_val)`` or
-        ``(X_val, Y_val, w_val)`` (a weighted validation cost and score). Under a
+        ``sample_weight`` is ``(m,)``, ``(1, m)`` or ``None``; ``validation`` is
+        ``(X_val, Y_val)`` or ``(X_val, Y_val, w_val)`` (a weighted validation cost and
+        score). The data is checked and converted to the network's dtype here, the same way
+        on every path (``fit``, a resumed trainer, the estimators), so a resumed run sees
+        exactly the numbers an uninterrupted one saw; arrays already of that dtype (or
+        ``X_rows.T`` views of them) are not copied. Under a
         data-parallel strategy, ``X``, ``Y`` and ``sample_weight`` are this process's shard
         and ``validation`` is the same in every process.
         A non-finite cost raises :class:`~chainrule.errors.TrainingDivergedError` and leaves
@@ -160,9 +165,10 @@ class Trainer:
         records ``stop_reason = "interrupted"`` and propagates.
         """
         epochs = check_positive_int("epochs", epochs)
-        if validation is not None and len(validation) == 2:
-            validation = (*validation, None)
-        m = self.strategy.bind(self.net, X, Y, sample_weight)
+        X, Y, w = self._checked(X, Y, sample_weight)
+        if validation is not None:
+            validation = self._checked(*validation)
+        m = self.strategy.bind(self.net, X, Y, w)
         batch = m if self.batch_size is None else min(self.batch_size, m)
         boundary = self._snapshot()  # the state after the last completed epoch
         try:
@@ -177,6 +183,11 @@ class Trainer:
         if validation is not None and self.restore_best and self.best_theta is not None:
             self.net.theta[...] = self.best_theta
         return self.history
+
+    def _checked(
+        self, X: Any, Y: Any, w: Any = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        return self.net.check_data(X, Y, None if w is None else np.asarray(w).reshape(-1))
 
     def _epochs(
         self,
@@ -366,6 +377,26 @@ class Trainer:
         return trainer
 
 
+FAR_FROM_UNIT_SCALE = 100.0
+
+
+def warn_if_far_from_unit_scale(X: np.ndarray) -> None:
+    """Warn once (``UserWarning``) when a feature of ``X`` ``(n[0], m)`` has a standard
+    deviation or a mean beyond 100: gradient descent with the usual learning rates then
+    saturates units or takes steps of the wrong size, and a network can learn nothing."""
+    mean, std = X.mean(axis=1), X.std(axis=1)
+    worst = int(np.argmax(np.maximum(np.abs(mean), std)))
+    if max(abs(mean[worst]), std[worst]) > FAR_FROM_UNIT_SCALE:
+        warnings.warn(
+            f"chainrule: feature {worst} of X has mean {mean[worst]:.4g} and standard deviation "
+            f"{std[worst]:.4g}; features far from unit scale make gradient descent slow or "
+            "stuck. Standardise X first: X = (X - X.mean(axis=1, keepdims=True)) / "
+            "X.std(axis=1, keepdims=True), with the same mean and deviation for new data",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
 def fit(
     net: Network,
     X: Any,
@@ -390,10 +421,12 @@ def fit(
     per epoch and, with ``patience``, early stopping on that score. Every other keyword
     (``batch_size``, ``shuffle``, ``schedule``, ``clip_norm``, ``patience``, ``tol``,
     ``restore_best``, ``callbacks``, ``checkpoint``, ``checkpoint_every``) is a
-    :class:`Trainer` setting.
+    :class:`Trainer` setting. Features far from unit scale (a mean or standard deviation
+    beyond 100) get a ``UserWarning`` that says how to standardise them.
     """
     check_instance("net", net, Network, "a chainrule Network")
     X, Y, w = net.check_data(X, Y, sample_weight)
+    warn_if_far_from_unit_scale(X)
     if validation_data is not None and validation_fraction is not None:
         raise ConfigurationError("give validation_data or validation_fraction, not both")
     validation = None
