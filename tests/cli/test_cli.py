@@ -146,7 +146,7 @@ def test_regression_and_its_metrics(tmp_path):
 def test_saved_model_evaluates_predicts_and_plots(moons_model, tmp_path):
     folder, report = moons_model
     model = folder / "moons.npz"
-    assert png_size(folder / "train.png") == (1200, 450)  # curves + decision boundary
+    assert png_size(folder / "train.png") == (1300, 480)  # curves + decision boundary
     result = run_json("evaluate", "--model", model)
     assert result["accuracy"] == pytest.approx(report["test"]["accuracy"])
     assert np.array(result["confusion_matrix"]).sum() == report["test_examples"]
@@ -163,7 +163,7 @@ def test_curves_only_plot_for_many_features(tmp_path):
     model = tmp_path / "bc.npz"
     assert run("train", "--epochs", "20", "--save", model).returncode == 0
     result = run_json("plot", "--model", model)
-    assert png_size(tmp_path / "bc.png") == (600, 450) == (result["width"], result["height"])
+    assert png_size(tmp_path / "bc.png") == (650, 480) == (result["width"], result["height"])
 
 
 def test_csv_with_named_target_and_string_labels(tmp_path):
@@ -318,3 +318,95 @@ def test_model_and_data_mismatches(moons_model, tmp_path):
         "expects 2 features",
     )
     assert out.read_text() == "precious\n"  # nothing existing is overwritten on error
+
+
+# ---------------------------------------------------------------------- learning tools
+
+
+def test_trace_json_text_and_markdown():
+    data = run_json("trace", "--layers", "3,4,2,1", "--examples", "5", "--seed", "0")
+    assert [len(layer["W"]) for layer in data["layers"]] == [4, 2, 1]
+    assert len(data["layers"][0]["Z"][0]) == 5 and data["learning_rate"] == 0.1
+    text = run("trace", "--examples", "3").stdout
+    assert "(B2) dW[3] = dZ[3] A[2]ᵀ, beside finite differences" in text
+    assert "| 1 | 2 | 3 |" in run("trace", "--examples", "3", "--markdown").stdout
+    iris = run_json("trace", "--data", "iris", "--output", "softmax", "--examples", "4")
+    assert len(iris["X"]) == 4 and len(iris["Y"]) == 3  # 4 features, 3 classes, as columns
+
+
+def test_trace_and_explain_a_saved_network(moons_model):
+    folder, _ = moons_model
+    data = run_json("trace", "--model", folder / "moons.npz", "--examples", "2")
+    assert [len(layer["W"]) for layer in data["layers"]] == [16, 16, 1]
+    explained = run("explain", "--model", folder / "moons.npz")
+    assert explained.returncode == 0 and "2-16-16-1" in explained.stdout
+
+
+def test_graph_writes_svg_and_dot(tmp_path):
+    out = tmp_path / "graph.svg"
+    assert run("graph", "--layers", "3,2,1", "--values", "-o", out).returncode == 0
+    assert out.read_text().lstrip().startswith("<?xml") and "Σ over examples" in out.read_text()
+    dot = run("graph", "--format", "dot")
+    assert dot.returncode == 0 and dot.stdout.startswith("digraph")
+    data = run_json("graph", "--layers", "3,2,1")
+    assert len(data["nodes"]) == 11 and len(data["edges"]) == 17
+
+
+def test_bughunt_list_bug_and_answer():
+    listed = run_json("bughunt", "--list")
+    assert [b["id"] for b in listed["bugs"]] == list(range(1, 8))
+    verdict = run_json("bughunt", "--bug", "4")
+    assert verdict["failing"] == ["b1", "b2", "b3"] and verdict["bug"] == 4
+    assert "sum" not in run("bughunt", "--bug", "4").stdout  # the check does not tell why
+    assert "sum over examples" in run("bughunt", "--answer", "4").stdout
+    assert_one_line_error(run("bughunt", "--bug", "9"), "no bug 9")
+
+
+def test_recorded_dynamics_boundary_frames_and_plots(tmp_path):
+    model = tmp_path / "m.npz"
+    report = run_json(
+        "train", "--data", "two-moons", "--epochs", "12", "--record-every", "4",
+        "--hidden", "8", "--save", model,
+    )  # fmt: skip
+    assert [record["epoch"] for record in report["dynamics"]] == [4, 8, 12]
+    assert {"l", "grad_norm", "update_ratio", "dead_fraction"} <= set(
+        report["dynamics"][0]["layers"][0]
+    )
+    dynamics = run_json("plot", "--model", model, "--dynamics", "-o", tmp_path / "d.png")
+    assert png_size(tmp_path / "d.png") == (dynamics["width"], dynamics["height"])
+    animated = run_json("plot", "--model", model, "--frames", "4")
+    from PIL import Image
+
+    with Image.open(animated["gif"]) as gif:
+        assert gif.n_frames == 4 and gif.is_animated
+
+
+def test_plot_data_takes_a_target_column(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 2))
+    rows = [f"{a:.4f},{b:.4f},{'yes' if a + b > 0 else 'no'}" for a, b in X]
+    data = tmp_path / "pts.csv"
+    data.write_text(
+        "answer_first,u,v\n"
+        + "\n".join(f"{r.split(',')[2]},{r.split(',')[0]},{r.split(',')[1]}" for r in rows)
+        + "\n"
+    )
+    model = tmp_path / "pts.npz"
+    assert (
+        run(
+            "train", "--data", data, "--target", "answer_first", "--epochs", "50", "--save", model
+        ).returncode
+        == 0
+    )
+    result = run(
+        "plot",
+        "--model",
+        model,
+        "--data",
+        data,
+        "--target",
+        "answer_first",
+        "-o",
+        tmp_path / "p.png",
+    )
+    assert result.returncode == 0, result.stderr

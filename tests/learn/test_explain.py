@@ -74,3 +74,40 @@ def test_json_shape_of_the_explanation():
     assert data["parameters"] == 4 * 3 + 3 + 3 * 2 + 2
     assert data["forward"][0]["shapes"]["W[1]"] == [3, 4]
     assert data["forward"][0]["shapes"]["Z[1]"] == [3, "m"]
+
+
+@pytest.mark.parametrize(
+    "net",
+    [
+        cr.Network([30, 16, 1], "relu", "sigmoid"),
+        cr.Network([4, 5, 3, 3], ["leaky_relu", "tanh"], "softmax", l2=0.1, dropout=0.2),
+        cr.Network([3, 2, 2], "sigmoid", "identity", l2=1.0),
+    ],
+    ids=["seed", "per-layer-l2-dropout", "regression"],
+)
+def test_every_latex_formula_renders(net):
+    from matplotlib.mathtext import MathTextParser
+
+    parser = MathTextParser("path")
+    explanation = explain(net)
+    for equation in explanation.equations():
+        parser.parse(f"${equation.latex}$")  # raises on a formula mathtext cannot typeset
+    for line in explanation.render("latex").splitlines():
+        if line.startswith("%") or "aligned" in line:
+            continue
+        formula = line.replace("&", "").removesuffix("\\\\")
+        parser.parse(f"${formula}$")
+
+
+def test_labels_regularisation_and_why_the_output_gradient_is_a_minus_y():
+    net = cr.Network([4, 5, 3, 3], ["leaky_relu", "tanh"], "softmax", l2=0.1, dropout=0.2)
+    explanation = explain(net)
+    labels = [e.label for e in explanation.equations()]
+    for label in ("F1", "R2", "F3", "C2", "R1", "B1", "B2", "B3", "B4", "U1"):
+        assert label in labels
+    text = explanation.render("text")
+    assert "A[1] = leaky_relu(Z[1]) ⊙ D[1]" in text and "A[2] = tanh(Z[2]) ⊙ D[2]" in text
+    assert "J += (λ/2m) Σₗ ‖W[l]‖²" in text and "dW[1] = dZ[1] A[0]ᵀ + (λ/m) W[1]" in text
+    assert "Σ_j y_j = 1" in text  # why dZ[L] = (A[L] - Y) / m for softmax + cross-entropy
+    assert "a (1 - a) cancels" in explain(cr.Network([2, 1])).render("text")
+    assert "derivative is 1" in explain(cr.Network([2, 1], output_activation="identity")).render()

@@ -12,19 +12,25 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from chainrule.cli import commands
+from chainrule.cli import commands, teach
 from chainrule.cli.settings import TrainSettings, given_settings, parse_sizes, train_options
 from chainrule.core.gradcheck import gradcheck as run_gradcheck
 from chainrule.core.gradcheck import gradcheck_problem
 from chainrule.core.network import Network
 from chainrule.errors import ChainruleError, ConfigurationError, DataError
+from chainrule.io.atomic import atomic_write_text
 from chainrule.io.datasets import CATALOGUE, load_data
+from chainrule.io.modelfile import network_from_file, read_model_file
+from chainrule.learn.bughunt import BUGS, get_bug, hunt
 from chainrule.learn.explain import explain as explain_network
+from chainrule.learn.graph import computation_graph
+from chainrule.learn.trace import trace_step
 from chainrule.parallel.mpi import world
 from chainrule.version import __version__
 
@@ -359,19 +365,47 @@ def gradcheck(
         raise typer.Exit(code=1)
 
 
+def parse_activation(text: str) -> str | list[str]:
+    """``relu`` for every hidden layer, or ``relu,tanh``: one per hidden layer."""
+    return text.split(",") if "," in text else text
+
+
+def network_of(
+    model: Path | None, layers: str, activation: str, output: str, seed: int, dtype: str
+) -> Network:
+    """The network of a model file (any kind: a network, a CLI run, an estimator), or a new
+    one from the options."""
+    if model is not None:
+        return network_from_file(model, *read_model_file(model)).copy(dtype=dtype)
+    sizes = parse_sizes(layers, "--layers")
+    return Network(sizes, parse_activation(activation), output, seed=seed, dtype=dtype)
+
+
+ActivationOption = Annotated[
+    str,
+    typer.Option(help="Hidden activation, or one per hidden layer: relu,tanh."),
+]
+OutputOption = Annotated[str, typer.Option(help="Output: sigmoid, softmax or identity.")]
+NetworkModelOption = Annotated[
+    Path | None, typer.Option("--model", "-m", help="Use the network saved in this model file.")
+]
+
+
 @app.command()
 def explain(
     layers: Annotated[str, typer.Option(help="Layer sizes n[0],...,n[L].")] = "30,16,1",
-    activation: Annotated[str, typer.Option(help="Hidden activation.")] = "relu",
-    output: Annotated[str, typer.Option(help="sigmoid, softmax or identity.")] = "sigmoid",
+    activation: ActivationOption = "relu",
+    output: OutputOption = "sigmoid",
+    model: NetworkModelOption = None,
     format: Annotated[str, typer.Option("--format", help="text, markdown or latex.")] = "text",
     json_output: JsonOption = False,
 ) -> None:
-    """Print the forward and backward equations of a network with every matrix's shape."""
+    """Print the forward and backward equations of a network, labelled as in the derivation,
+    with every matrix's shape, the L2 and dropout terms, and why dZ[L] = (A[L] - Y) / m."""
     try:
         if format not in ("text", "markdown", "latex"):
             raise ConfigurationError(f"--format must be text, markdown or latex, not {format!r}")
-        net = Network(parse_sizes(layers, "--layers"), activation, output)
+        net = network_of(model, layers, activation, output, 0, "float64")
         explanation = explain_network(net)
     except ChainruleError as exc:
         fail(str(exc))
@@ -379,6 +413,137 @@ def explain(
         emit_json(explanation.as_dict())
     else:
         sys.stdout.write(explanation.render(format) + "\n")
+
+
+@app.command()
+def trace(
+    layers: Annotated[
+        str | None,
+        typer.Option(help="Layer sizes n[0],...,n[L] [default: 3,4,2,1, or from --data]."),
+    ] = None,
+    activation: ActivationOption = "relu",
+    output: OutputOption = "sigmoid",
+    examples: Annotated[int, typer.Option(help="Examples m in the step.")] = 5,
+    lr: Annotated[float, typer.Option("--lr", help="Learning rate alpha.")] = 0.1,
+    seed: Annotated[int, typer.Option(help="Seed for the network and random data.")] = 0,
+    data: Annotated[
+        str | None,
+        typer.Option(help="Take the first --examples examples of this data set (standardised)."),
+    ] = None,
+    model: NetworkModelOption = None,
+    dtype: Annotated[str, typer.Option(help="float64 or float32.")] = "float64",
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Render as Markdown tables.")
+    ] = False,
+    json_output: JsonOption = False,
+) -> None:
+    """One training step with every matrix printed with real numbers, labelled by its
+    equation: Z, A, the cost, dZ, dW beside finite differences, db, and W, b after it."""
+    try:
+        net, X, Y = teach.trace_problem(
+            layers, activation, output, examples, seed, data, model, dtype
+        )
+        step = trace_step(net, X, Y, lr, dtype)
+    except ChainruleError as exc:
+        fail(str(exc))
+    if json_output:
+        emit_json(step.as_dict())
+    else:
+        sys.stdout.write(step.render("markdown" if markdown else "text"))
+
+
+@app.command()
+def graph(
+    layers: Annotated[str, typer.Option(help="Layer sizes n[0],...,n[L].")] = "3,4,2,1",
+    activation: ActivationOption = "relu",
+    output: OutputOption = "sigmoid",
+    model: NetworkModelOption = None,
+    values: Annotated[
+        bool,
+        typer.Option(
+            "--values",
+            help="Add one real step's values: norms, or the numbers for tiny matrices.",
+        ),
+    ] = False,
+    examples: Annotated[int, typer.Option(help="Examples m for --values.")] = 3,
+    seed: Annotated[int, typer.Option(help="Seed for the network and the data of --values.")] = 0,
+    format: Annotated[str, typer.Option("--format", help="svg or dot.")] = "svg",
+    out: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+    ] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """The computation graph at the matrix level: forward edges with their operation,
+    backward edges with their local rule and equation, shapes on every node."""
+    try:
+        if format not in ("svg", "dot"):
+            raise ConfigurationError(f"--format must be svg or dot, not {format!r}")
+        check_writable(out, "--output")
+        net = network_of(model, layers, activation, output, seed, "float64")
+        step = None
+        if values:
+            _, X, Y = gradcheck_problem(net.layer_sizes, "relu", net.output.name, examples, seed)
+            step = trace_step(net, X, Y)
+        drawn = computation_graph(net, step)
+        text = drawn.to_svg() if format == "svg" else drawn.to_dot()
+        if out is not None:
+            atomic_write_text(out, text, DataError)
+    except ChainruleError as exc:
+        fail(str(exc))
+    if json_output:
+        emit_json({**drawn.as_dict(), **({"file": str(out)} if out else {})})
+    elif out is None:
+        sys.stdout.write(text)
+    else:
+        stdout.print(f"wrote {out} ({len(drawn.nodes)} nodes, {len(drawn.edges)} edges)")
+
+
+@app.command()
+def bughunt(
+    list_bugs: Annotated[bool, typer.Option("--list", help="List the planted bugs.")] = False,
+    bug: Annotated[
+        int | None,
+        typer.Option("--bug", help="Gradient-check the backward pass with bug N planted."),
+    ] = None,
+    answer: Annotated[int | None, typer.Option("--answer", help="Name bug N's mistake.")] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Find planted mistakes in backpropagation with the gradient check: --list them, run
+    one with --bug N (which parameters fail, by how much), then read --answer N."""
+    try:
+        if sum(x is not None and x is not False for x in (list_bugs or None, bug, answer)) != 1:
+            raise ConfigurationError("give one of --list, --bug N or --answer N")
+        if list_bugs:
+            result = {"bugs": [{"id": b.id, "title": b.title} for b in BUGS]}
+            lines = [f"{b.id}. somewhere in {b.title}" for b in BUGS]
+            lines.append("Run 'chainrule bughunt --bug N' and find the mistake.")
+        elif bug is not None:
+            verdict = hunt(bug)
+            result = verdict.as_dict()
+            lines = _verdict_lines(verdict)
+        else:
+            found = get_bug(answer)
+            result = {"bug": found.id, "answer": found.answer, "equation": found.equation,
+                      "touches": list(found.touches)}  # fmt: skip
+            lines = [f"Bug {found.id}: {found.answer}.",
+                     f"It breaks equation {found.equation} of docs/derivation.md, so the "
+                     f"gradients of {', '.join(found.touches)} are wrong."]  # fmt: skip
+    except ChainruleError as exc:
+        fail(str(exc))
+    if json_output:
+        emit_json(result)
+    else:
+        sys.stdout.write("\n".join(lines) + "\n")
+
+
+def _verdict_lines(verdict: Any) -> list[str]:
+    lines = [f"gradient check of the backward pass with bug {verdict.bug} planted", ""]
+    for name, error in verdict.errors.items():
+        mark = "FAIL" if name in verdict.failing else "pass"
+        lines.append(f"  {name:<4} relative error {error:.1e}  {mark}")
+    failing = f"{len(verdict.failing)} of {len(verdict.errors)} parameters fail."
+    lines += ["", f"{failing} Which step of the backward pass is wrong? (--answer {verdict.bug})"]
+    return lines
 
 
 # ---------------------------------------------------------------------- plot
@@ -389,7 +554,11 @@ def plot(
     model: ModelOption,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="PNG to write (default: the model's name with .png)."),
+        typer.Option(
+            "--output",
+            "-o",
+            help="File to write (default: the model's name with .png, or .gif with --frames).",
+        ),
     ] = None,
     data: Annotated[
         str | None,
@@ -397,35 +566,97 @@ def plot(
             help="Two-feature data for the decision boundary (default: the training data)."
         ),
     ] = None,
+    target: Annotated[
+        str | None, typer.Option(help="Label column of a CSV given as --data.")
+    ] = None,
+    dynamics: Annotated[
+        bool,
+        typer.Option(
+            "--dynamics",
+            help="Plot the learning dynamics recorded by 'train --record-every N' instead.",
+        ),
+    ] = False,
+    frames: Annotated[
+        int,
+        typer.Option(
+            help="Write an animated GIF of the decision boundary over training, with this "
+            "many frames (replays the saved run's training: it is seeded, so the same run).",
+        ),
+    ] = 0,
     json_output: JsonOption = False,
 ) -> None:
-    """Loss and validation curves, and for two-feature data the decision boundary, as PNG."""
-    output = output or model.with_suffix(".png")
+    """Training curves and the decision boundary (shaded by probability) for two-feature
+    data, as PNG; the learning dynamics (--dynamics); or the boundary as it learns (--frames)."""
+    output = output or model.with_suffix(".gif" if frames else ".png")
     try:
         check_writable(output, "--output")
         loaded = commands.load_model(model)
-        width, height = _plot(loaded, output, with_data=True, data=data)
+        if dynamics:
+            from chainrule.cli.plotting import plot_dynamics
+
+            recorded = loaded.history.get("dynamics") or []
+            if not recorded:
+                raise DataError(
+                    f"{model}: no learning dynamics recorded; train with --record-every N"
+                )
+            width, height = plot_dynamics(output, recorded)
+        elif frames:
+            width, height = _animate(loaded, output, frames, data, target)
+        else:
+            width, height = _plot(loaded, output, with_data=True, data=data, target=target)
     except ChainruleError as exc:
         fail(str(exc))
-    result = {"model": str(model), "png": str(output), "width": width, "height": height}
+    kind = "gif" if frames else "png"
+    result = {"model": str(model), kind: str(output), "width": width, "height": height}
+    if frames:
+        result["frames"] = frames
     if json_output:
         emit_json(result)
     else:
         stdout.print(f"wrote {output} ({width}x{height})")
 
 
-def _plot(model: Any, path: Path, with_data: bool, data: str | None = None) -> tuple[int, int]:
+def _boundary(model: Any, data: str | None, target: str | None) -> Any:
+    """The model's decision boundary over its two-feature data, or ``None``."""
+    from chainrule.cli.plotting import Boundary
+
+    if model.net.layer_sizes[0] != 2 or model.is_regression:
+        return None
+    seed = model.meta["split"]["seed"]
+    rows = model.aligned(
+        load_data(data or model.meta["data"], target or model.meta.get("target"), seed)
+    )
+    return Boundary(
+        rows.X, rows.y, model.meta["classes"], model.meta["features"],
+        lambda X: model.predict(X)[1],
+    )  # fmt: skip
+
+
+def _plot(
+    model: Any, path: Path, with_data: bool, data: str | None = None, target: str | None = None
+) -> tuple[int, int]:
     from chainrule.cli.plotting import plot_model
 
-    boundary = None
-    if with_data and model.net.layer_sizes[0] == 2 and not model.is_regression:
-        rows = model.aligned(
-            load_data(
-                data or model.meta["data"], model.meta.get("target"), model.meta["split"]["seed"]
-            )
-        )
-        boundary = (rows.X, rows.y, lambda X: model.predict(X)[0])
-    return plot_model(path, model.history, boundary)
+    boundary = _boundary(model, data, target) if with_data else None
+    return plot_model(path, model.history, boundary, model.history.get("stop_reason"))
+
+
+def _animate(model: Any, path: Path, frames: int, data: str | None, target: str | None) -> Any:
+    from chainrule.cli.plotting import boundary_gif
+
+    if model.net.layer_sizes[0] != 2 or model.is_regression:
+        raise DataError("--frames draws a decision boundary: it needs a classifier of 2 features")
+    replayed, snapshots = commands.replay(model, frames)
+    boundary = _boundary(replayed, data, target)
+
+    def at(theta: np.ndarray) -> Any:
+        def probabilities(X: np.ndarray) -> np.ndarray:
+            replayed.net.theta[...] = theta
+            return replayed.predict(X)[1]
+
+        return probabilities
+
+    return boundary_gif(path, boundary, [(epoch, at(theta)) for epoch, theta in snapshots])
 
 
 train.__signature__ = inspect.Signature(

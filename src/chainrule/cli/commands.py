@@ -27,6 +27,7 @@ from chainrule.errors import ConfigurationError, DataError, ModelFileError
 from chainrule.io.atomic import atomic_write_text
 from chainrule.io.datasets import CATALOGUE, Dataset, load_data, load_data_rows
 from chainrule.io.modelfile import network_from_file, read_model_file
+from chainrule.learn.dynamics import Dynamics
 from chainrule.parallel.mpi import DataParallel, hold_out_shard, shard_rows
 from chainrule.train.history import History
 from chainrule.train.optimizers import get_optimizer
@@ -322,7 +323,6 @@ def run_training(
     """Train ``epochs`` more epochs; on Ctrl-C save the last completed epoch and raise
     :class:`Interrupted`. Returns the history and the report."""
     model, trainer, settings = run.model, run.trainer, run.model.meta["settings"]
-    trainer.callbacks = list(callbacks)
     trainer.checkpoint, trainer.checkpoint_every = save, (checkpoint_every if save else 0)
     net = model.net
     X_fit = model.transform(run.split.X_train).T.astype(net.dtype)
@@ -334,6 +334,10 @@ def run_training(
         m = len(run.split.y_train_all)
         held_out, kept = hold_out_indices(m, VALIDATION_FRACTION, net.seed)
         X_fit, Y_fit, rows, validation = hold_out_shard(comm, X_fit, Y_fit, rows, held_out, kept)
+    callbacks = list(callbacks)
+    if settings.get("record_every"):
+        callbacks.append(Dynamics(net, X_fit, Y_fit, settings["record_every"]))
+    trainer.callbacks = callbacks
     start = time.perf_counter()
     try:
         with stop_on_sigint(trainer, comm, rows):
@@ -347,6 +351,8 @@ def run_training(
         "cost": history.cost,
         "val_cost": history.val_cost,
         "val_score": history.val_score,
+        "dynamics": history.dynamics,
+        "stop_reason": history.stop_reason,
     }
     if save is not None:
         trainer.save_checkpoint(save)
@@ -365,6 +371,8 @@ def run_training(
         "test_examples": run.split.n_test,
         "seconds": seconds,
     }
+    if history.dynamics:
+        report["dynamics"] = history.dynamics
     return history, report
 
 
@@ -436,6 +444,8 @@ def prepare_resume(path: str | PathLike[str], given: dict[str, Any], comm: Any =
             f"{path}: already trained {trainer.epochs_done} epochs; ask for more with --epochs"
         )
     settings.epochs = total
+    if "record_every" in given:
+        settings.record_every = given["record_every"]
     return Resumed(path, trainer, saved, settings, total, comm)
 
 
@@ -565,3 +575,24 @@ def predictions_csv(model: Model, X_rows: np.ndarray) -> str:
 def write_text_atomically(path: str | PathLike[str], text: str) -> None:
     """Write ``text`` to ``path`` with the one atomic writer (:mod:`chainrule.io.atomic`)."""
     atomic_write_text(path, text, DataError)
+
+
+def replay(model: Model, frames: int) -> tuple[Model, list[tuple[int, np.ndarray]]]:
+    """Train the saved run again from its settings (seeded, so the same run) and keep the
+    parameters after ``frames`` epochs spread evenly over it: ``(model, [(epoch, theta)])``.
+    """
+    if frames < 2:
+        raise ConfigurationError(f"--frames must be at least 2, got {frames}")
+    settings = TrainSettings(**model.meta["settings"])
+    settings.record_every = 0
+    total = len(model.history.get("cost", [])) or settings.epochs
+    settings.epochs = total
+    wanted = set(np.unique(np.linspace(1, total, frames).round().astype(int)).tolist())
+    snapshots: list[tuple[int, np.ndarray]] = []
+
+    def keep(net: Network, epoch: int, history: Any) -> None:
+        if epoch in wanted:
+            snapshots.append((epoch, net.theta.copy()))
+
+    replayed, _, _ = train(settings, callbacks=[keep])
+    return replayed, snapshots

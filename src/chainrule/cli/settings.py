@@ -95,6 +95,13 @@ class TrainSettings:
         cli_type=bool,
         flag="--standardize/--no-standardize",
     )
+    record_every: int = setting(
+        0,
+        "Every N epochs, record per layer ||dW||, the update ratio and the dead units "
+        "(into the model's history; see plot --dynamics). 0: off.",
+        cli_type=int,
+        on_resume=True,
+    )
 
 
 FIELDS = {f.name: f for f in dataclasses.fields(TrainSettings)}

@@ -15,7 +15,7 @@ it never disturbs the caller's parameters and is meaningful for a float32 networ
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -36,17 +36,20 @@ def relative_error(numeric: np.ndarray, analytic: np.ndarray) -> float:
     return float(np.linalg.norm(numeric - analytic) / scale)
 
 
-def numerical_gradient(net: Network, X: np.ndarray, Y: np.ndarray, h: float) -> np.ndarray:
-    """Four-point centred finite-difference gradient of ``net.cost``, flat like ``theta``."""
-    theta = net.theta
+def numerical_gradient(theta: np.ndarray, cost: Callable[[], float], h: float) -> np.ndarray:
+    """Four-point centred finite-difference gradient of ``cost()`` with respect to ``theta``.
+
+    ``theta`` is changed in place one entry at a time (and put back); ``cost`` evaluates the
+    cost at the current ``theta``. The result is laid out like ``theta``.
+    """
     numeric = np.empty_like(theta)
 
     def cost_at(i: int, shift: float) -> float:
         original = theta[i]
         theta[i] = original + shift
-        cost = net.cost(X, Y)
+        J = cost()
         theta[i] = original
-        return cost
+        return J
 
     for i in range(theta.size):
         # differences first: a parameter the cost ignores then gets exactly 0
@@ -67,7 +70,7 @@ def gradcheck(net: Network, X: Any, Y: Any, h: float = 1e-4) -> dict[str, float]
     """
     twin = net.copy(dtype="float64")
     analytic = np.concatenate([g.ravel() for g in twin.gradients(X, Y).values()])
-    numeric = numerical_gradient(twin, X, Y, h)
+    numeric = numerical_gradient(twin.theta, lambda: twin.cost(X, Y), h)
     errors = {}
     offset = 0
     for name, value in twin.params.items():

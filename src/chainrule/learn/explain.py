@@ -1,8 +1,10 @@
 """The equations of a given network, layer by layer, with the shape of every matrix.
 
 :func:`explain` instantiates ``docs/derivation.md`` for one architecture: forward propagation,
-the cost, backpropagation and the update, each equation with the shapes of its terms for a
-batch of ``m`` examples. It renders as plain text, Markdown or LaTeX, or as data
+the cost, backpropagation and the update, each equation with its derivation label (F1, B4,
+...) and the shapes of its terms for a batch of ``m`` examples, the L2 and dropout terms when
+the network has them, and why the output layer's gradient is ``(A[L] - Y) / m`` for its
+output/cost pair. It renders as plain text, Markdown or LaTeX, or as data
 (:meth:`Explanation.as_dict`) for ``--json``.
 """
 
@@ -18,31 +20,54 @@ DERIVATIVES = {
     "tanh": ("tanh'(Z) = 1 - A²", r"\tanh'(Z) = 1 - A^{2}"),
     "relu": ("relu'(Z) = 1 where Z > 0, else 0", r"\mathrm{relu}'(Z) = [Z > 0]"),
     "leaky_relu": (
-        "leaky'(Z) = 1 where Z > 0, else {slope}",
-        r"\mathrm{leaky}'(Z) = 1 \text{ if } Z > 0 \text{ else } {slope}",
+        "leaky_relu'(Z) = 1 where Z > 0, else {slope}",
+        r"\mathrm{leaky\_relu}'(Z) = 1 \mathrm{\ if\ } Z > 0 \mathrm{\ else\ } {slope}",
     ),
-    "identity": ("id'(Z) = 1", r"\mathrm{id}'(Z) = 1"),
+    "identity": ("identity'(Z) = 1", r"\mathrm{identity}'(Z) = 1"),
 }
 COSTS = {
     "sigmoid": (
+        "C1",
         "J = -(1/m) Σᵢ Σₖ [Y log A[L] + (1 - Y) log(1 - A[L])]",
         r"J = -\frac{1}{m}\sum_i\sum_k \left[Y \log A^{[L]} + (1-Y)\log(1-A^{[L]})\right]",
     ),
-    "softmax": ("J = -(1/m) Σᵢ Σₖ Y log A[L]", r"J = -\frac{1}{m}\sum_i\sum_k Y \log A^{[L]}"),
+    "softmax": (
+        "C2",
+        "J = -(1/m) Σᵢ Σₖ Y log A[L]",
+        r"J = -\frac{1}{m}\sum_i\sum_k Y \log A^{[L]}",
+    ),
     "identity": (
+        "C3",
         "J = (1/2m) Σᵢ ‖A[L] - Y‖²",
-        r"J = \frac{1}{2m}\sum_i \lVert A^{[L]} - Y \rVert^2",
+        r"J = \frac{1}{2m}\sum_i \|A^{[L]} - Y\|^2",
+    ),
+}
+WHY_B1 = {
+    "sigmoid": (
+        "With a = σ(z): ∂J/∂a = (a - y) / (m a (1 - a)) and σ'(z) = a (1 - a), so the "
+        "factor a (1 - a) cancels and dZ[L] = (A[L] - Y) / m, never dividing by a (1 - a)."
+    ),
+    "softmax": (
+        "With a = softmax(z): ∂J/∂z_k = (1/m) Σ_j (-y_j / a_j) ∂a_j/∂z_k "
+        "= (a_k Σ_j y_j - y_k) / m, and Σ_j y_j = 1 for one-hot (or probability) targets, so "
+        "dZ[L] = (A[L] - Y) / m."
+    ),
+    "identity": (
+        "With a = z: ∂J/∂a = (a - y) / m and the identity's derivative is 1, so "
+        "dZ[L] = (A[L] - Y) / m."
     ),
 }
 
 
 @dataclass
 class Equation:
-    """One equation: its text, its LaTeX, and the shape of each matrix it names."""
+    """One equation: its label, text, LaTeX, the shape of each matrix it names, a note."""
 
+    label: str
     text: str
     latex: str
     shapes: dict[str, tuple[int | str, ...]] = field(default_factory=dict)
+    note: str = ""
 
     def shape_text(self) -> str:
         return ", ".join(f"{name}: {_shape(s)}" for name, s in self.shapes.items())
@@ -54,25 +79,34 @@ class Explanation:
     activations: list[str]
     parameters: list[int]
     forward: list[Equation]
-    cost: Equation
+    cost: list[Equation]
     backward: list[Equation]
     update: list[Equation]
+    l2: float = 0.0
+    dropout: float = 0.0
+
+    def equations(self) -> list[Equation]:
+        return [e for _, section in self.sections() for e in section]
 
     def as_dict(self) -> dict[str, Any]:
         def eq(e: Equation) -> dict[str, Any]:
             return {
+                "label": e.label,
                 "equation": e.text,
                 "latex": e.latex,
                 "shapes": {k: list(v) for k, v in e.shapes.items()},
+                **({"note": e.note} if e.note else {}),
             }
 
         return {
             "layer_sizes": list(self.layer_sizes),
             "activations": self.activations,
+            "l2": self.l2,
+            "dropout": self.dropout,
             "parameters_per_layer": self.parameters,
             "parameters": sum(self.parameters),
             "forward": [eq(e) for e in self.forward],
-            "cost": eq(self.cost),
+            "cost": [eq(e) for e in self.cost],
             "backward": [eq(e) for e in self.backward],
             "update": [eq(e) for e in self.update],
         }
@@ -80,7 +114,7 @@ class Explanation:
     def sections(self) -> list[tuple[str, list[Equation]]]:
         return [
             ("Forward propagation", self.forward),
-            ("Cost", [self.cost]),
+            ("Cost", self.cost),
             ("Backpropagation", self.backward),
             ("Gradient descent", self.update),
         ]
@@ -94,8 +128,14 @@ class Explanation:
 
     def _summary(self) -> str:
         sizes = "-".join(map(str, self.layer_sizes))
+        extras = "".join(
+            [
+                f", L2 λ = {self.l2:g}" if self.l2 else "",
+                f", dropout p = {self.dropout:g}" if self.dropout else "",
+            ]
+        )
         return (
-            f"network {sizes} ({', '.join(self.activations)}), "
+            f"network {sizes} ({', '.join(self.activations)}){extras}, "
             f"{sum(self.parameters)} parameters, batch of m examples as columns"
         )
 
@@ -104,7 +144,10 @@ class Explanation:
         for title, equations in self.sections():
             lines += ["", title]
             width = max(len(e.text) for e in equations)
-            lines += [f"  {e.text.ljust(width)}   {e.shape_text()}".rstrip() for e in equations]
+            for e in equations:
+                lines.append(f"  ({e.label}) {e.text.ljust(width)}   {e.shape_text()}".rstrip())
+                if e.note:
+                    lines.append(f"       why: {e.note}")
         lines += [
             "",
             "Parameters per layer: "
@@ -115,8 +158,9 @@ class Explanation:
     def _markdown(self) -> str:
         lines = [f"**{self._summary()}**"]
         for title, equations in self.sections():
-            lines += ["", f"### {title}", "", "| equation | shapes |", "|---|---|"]
-            lines += [f"| ${e.latex}$ | {e.shape_text()} |" for e in equations]
+            lines += ["", f"### {title}", "", "| | equation | shapes |", "|---|---|---|"]
+            lines += [f"| {e.label} | ${e.latex}$ | {e.shape_text()} |" for e in equations]
+            lines += ["", *(f"- {e.label}: {e.note}" for e in equations if e.note)]
         lines += ["", "| layer | parameters |", "|---|---|"]
         lines += [f"| {l} | {p} |" for l, p in enumerate(self.parameters, start=1)]
         return "\n".join(lines)
@@ -126,37 +170,52 @@ class Explanation:
         for title, equations in self.sections():
             lines += [f"% {title}", r"\begin{aligned}"]
             for e in equations:
-                lhs, rhs = e.latex.split("=", 1) if "=" in e.latex else (e.latex, "")
+                lhs, relation, rhs = _split_relation(e.latex)
                 shapes = r",\ ".join(
-                    f"{_latex_name(n)} \\in \\mathbb{{R}}^{{{_latex_shape(s)}}}"
+                    f"{latex_name(n)} \\in \\mathbb{{R}}^{{{_latex_shape(s)}}}"
                     for n, s in e.shapes.items()
+                    if s
                 )
-                lines.append(f"{lhs.strip()} &= {rhs.strip()} && {shapes} \\\\")
+                tag = f"\\text{{({e.label})}}\\ {shapes}"
+                lines.append(f"{lhs.rstrip()} &{relation} {rhs.strip()} && {tag} \\\\")
             lines.append(r"\end{aligned}")
         return "\n".join(lines)
 
 
+def _split_relation(latex: str) -> tuple[str, str, str]:
+    """``(left side, relation, right side)`` at the first ``=`` or ``\\leftarrow``."""
+    positions = [(latex.find(r), r) for r in ("=", r"\leftarrow") if r in latex]
+    at, relation = min(positions)
+    return latex[:at], relation, latex[at + len(relation) :]
+
+
 def _shape(shape: tuple[int | str, ...]) -> str:
-    return "(" + ", ".join(map(str, shape)) + ")"
+    return "(" + ", ".join(map(str, shape)) + ")" if shape else "scalar"
 
 
 def _latex_shape(shape: tuple[int | str, ...]) -> str:
     return r" \times ".join(map(str, shape))
 
 
-def _latex_name(name: str) -> str:
-    base, _, rest = name.partition("[")
-    return f"{base}^{{[{rest.rstrip(']')}]}}" if rest else base
+def latex_name(name: str) -> str:
+    """``A[0]ᵀ`` as ``A^{[0]T}``, ``dW[2]`` as ``dW^{[2]}``."""
+    transposed = name.endswith("ᵀ")
+    base, _, rest = name.rstrip("ᵀ").partition("[")
+    if not rest:
+        return base + ("^{T}" if transposed else "")
+    return f"{base}^{{[{rest.rstrip(']')}]{'T' if transposed else ''}}}"
 
 
 def explain(net: Network) -> Explanation:
     """The equations of ``net`` with shapes for a batch of ``m`` examples."""
     n, L = net.layer_sizes, net.L
     names = [g.name for g in net.g[1:]] + [net.output.name]
-    forward, backward, update = [], [], []
+    slope = f"{net.leaky_slope:g}"
+    forward: list[Equation] = []
     for l in range(1, L + 1):
         forward.append(
             Equation(
+                "F1",
                 f"Z[{l}] = W[{l}] A[{l - 1}] + b[{l}]",
                 f"Z^{{[{l}]}} = W^{{[{l}]}} A^{{[{l - 1}]}} + b^{{[{l}]}}",
                 {
@@ -167,29 +226,51 @@ def explain(net: Network) -> Explanation:
                 },
             )
         )
-        g = names[l - 1]
+        g, g_latex = names[l - 1], _latex_function(names[l - 1])
+        masked = net.dropout and l < L
         forward.append(
             Equation(
-                f"A[{l}] = {g}(Z[{l}])",
-                f"A^{{[{l}]}} = \\mathrm{{{g}}}(Z^{{[{l}]}})",
-                {f"A[{l}]": (n[l], "m")},
+                "F3" if l == L else ("R2" if masked else "F2"),
+                f"A[{l}] = {g}(Z[{l}])" + (f" ⊙ D[{l}]" if masked else ""),
+                f"A^{{[{l}]}} = {g_latex}(Z^{{[{l}]}})"
+                + (f" \\odot D^{{[{l}]}}" if masked else ""),
+                {f"A[{l}]": (n[l], "m"), **({f"D[{l}]": (n[l], "m")} if masked else {})},
+                f"D[{l}] is 0 with probability {net.dropout:g}, else 1/(1 - {net.dropout:g}); "
+                "training only"
+                if masked
+                else "",
             )
         )
-    cost_text, cost_latex = COSTS[net.output.name]
-    cost = Equation(cost_text, cost_latex, {"J": (), "Y": (n[L], "m")})
+    label, cost_text, cost_latex = COSTS[net.output.name]
+    cost = [Equation(label, cost_text, cost_latex, {"J": (), "Y": (n[L], "m")})]
+    if net.l2:
+        cost.append(
+            Equation(
+                "R1",
+                f"J += (λ/2m) Σₗ ‖W[l]‖²,  λ = {net.l2:g}",
+                r"J \leftarrow J + \frac{\lambda}{2m}\sum_l \|W^{[l]}\|^2",
+                {"J": ()},
+            )
+        )
 
-    backward.append(
+    backward = [
         Equation(
+            "B1",
             f"dZ[{L}] = (A[{L}] - Y) / m",
             f"dZ^{{[{L}]}} = \\frac{{1}}{{m}}(A^{{[{L}]}} - Y)",
             {f"dZ[{L}]": (n[L], "m")},
+            WHY_B1[net.output.name],
         )
-    )
+    ]
     for l in range(L, 0, -1):
+        l2_text, l2_latex = (
+            (" + (λ/m) W[{l}]", r" + \frac{\lambda}{m} W^{[l]}") if net.l2 else ("", "")
+        )
         backward.append(
             Equation(
-                f"dW[{l}] = dZ[{l}] A[{l - 1}]ᵀ",
-                f"dW^{{[{l}]}} = dZ^{{[{l}]}} A^{{[{l - 1}]T}}",
+                "B2",
+                f"dW[{l}] = dZ[{l}] A[{l - 1}]ᵀ" + l2_text.format(l=l),
+                f"dW^{{[{l}]}} = dZ^{{[{l}]}} A^{{[{l - 1}]T}}" + l2_latex.replace("[l]", f"[{l}]"),
                 {
                     f"dW[{l}]": (n[l], n[l - 1]),
                     f"dZ[{l}]": (n[l], "m"),
@@ -199,38 +280,49 @@ def explain(net: Network) -> Explanation:
         )
         backward.append(
             Equation(
+                "B3",
                 f"db[{l}] = Σᵢ dZ[{l}]",
                 f"db^{{[{l}]}} = \\sum_i dZ^{{[{l}]}}",
                 {f"db[{l}]": (n[l], 1)},
             )
         )
         if l > 1:
+            masked = net.dropout and l - 1 < L
             backward.append(
                 Equation(
-                    f"dA[{l - 1}] = W[{l}]ᵀ dZ[{l}]",
-                    f"dA^{{[{l - 1}]}} = W^{{[{l}]T}} dZ^{{[{l}]}}",
+                    "B4",
+                    f"dA[{l - 1}] = W[{l}]ᵀ dZ[{l}]" + (f" ⊙ D[{l - 1}]" if masked else ""),
+                    f"dA^{{[{l - 1}]}} = W^{{[{l}]T}} dZ^{{[{l}]}}"
+                    + (f" \\odot D^{{[{l - 1}]}}" if masked else ""),
                     {f"dA[{l - 1}]": (n[l - 1], "m"), f"W[{l}]ᵀ": (n[l - 1], n[l])},
+                    "the dropout mask of the forward pass, again (R2)" if masked else "",
                 )
             )
-            g = names[l - 2]
-            text, latex = DERIVATIVES[g]
-            slope = f"{net.leaky_slope:g}"
+            text, latex = DERIVATIVES[names[l - 2]]
             backward.append(
                 Equation(
+                    "B4",
                     f"dZ[{l - 1}] = dA[{l - 1}] ⊙ g'(Z[{l - 1}]),  {text.format(slope=slope)}",
                     f"dZ^{{[{l - 1}]}} = dA^{{[{l - 1}]}} \\odot g'(Z^{{[{l - 1}]}}),\\ "
                     + latex.replace("{slope}", slope),
                     {f"dZ[{l - 1}]": (n[l - 1], "m")},
                 )
             )
-    for l in range(1, L + 1):
-        update.append(
-            Equation(
-                f"W[{l}] -= α dW[{l}];  b[{l}] -= α db[{l}]",
-                f"W^{{[{l}]}} \\mathrel{{-}}= \\alpha\\, dW^{{[{l}]}};\\ "
-                f"b^{{[{l}]}} \\mathrel{{-}}= \\alpha\\, db^{{[{l}]}}",
-                {f"W[{l}]": (n[l], n[l - 1]), f"b[{l}]": (n[l], 1)},
-            )
+    update = [
+        Equation(
+            "U1",
+            f"W[{l}] -= α dW[{l}];  b[{l}] -= α db[{l}]",
+            f"W^{{[{l}]}} \\leftarrow W^{{[{l}]}} - \\alpha\\, dW^{{[{l}]}},\\ "
+            f"b^{{[{l}]}} \\leftarrow b^{{[{l}]}} - \\alpha\\, db^{{[{l}]}}",
+            {f"W[{l}]": (n[l], n[l - 1]), f"b[{l}]": (n[l], 1)},
         )
+        for l in range(1, L + 1)
+    ]
     parameters = [parameter_count(n[l - 1 : l + 1]) for l in range(1, L + 1)]
-    return Explanation(n, names, parameters, forward, cost, backward, update)
+    return Explanation(n, names, parameters, forward, cost, backward, update, net.l2, net.dropout)
+
+
+def _latex_function(name: str) -> str:
+    return {"sigmoid": r"\sigma", "tanh": r"\tanh"}.get(
+        name, r"\mathrm{" + name.replace("_", r"\_") + "}"
+    )

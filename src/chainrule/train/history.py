@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -16,13 +17,15 @@ class History:
     identity output) are filled when there is validation data. ``stop_reason`` says why
     training ended: ``"epochs"``, ``"converged"`` (the training cost stopped improving for
     ``patience`` epochs), ``"early_stopping"`` (the validation score did), ``"callback"`` or
-    ``"interrupted"``.
+    ``"interrupted"``. ``dynamics`` holds what a recorder such as
+    :class:`chainrule.learn.dynamics.Dynamics` adds: one record every few epochs.
     """
 
     cost: list[float] = field(default_factory=list)
     val_cost: list[float] = field(default_factory=list)
     val_score: list[float] = field(default_factory=list)
     learning_rate: list[float] = field(default_factory=list)
+    dynamics: list[dict[str, Any]] = field(default_factory=list)
     best_epoch: int | None = None
     stop_reason: str = "epochs"
 

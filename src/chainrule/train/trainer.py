@@ -252,6 +252,7 @@ class Trainer:
             "rng": self.net.rng.bit_generator.state,
             "epochs_done": self.epochs_done,
             "recorded": len(self.history.cost),
+            "dynamics": len(self.history.dynamics),
             "best": (self.best_score, self.best_theta, self.history.best_epoch),
             "no_improvement": self.no_improvement,
         }
@@ -268,6 +269,7 @@ class Trainer:
             self.history.val_score,
         ):
             del record[snapshot["recorded"] :]
+        del self.history.dynamics[snapshot["dynamics"] :]
         self.best_score, self.best_theta, self.history.best_epoch = snapshot["best"]
         self.no_improvement = snapshot["no_improvement"]
 
