@@ -63,6 +63,22 @@ def load(path: str | PathLike[str]) -> Any:
     return modelfile.build(path, header, arrays)
 
 
+def export_onnx(model: Any, path: str | PathLike[str]) -> dict[str, Any]:
+    """Write ``model`` (a :class:`Network`, or a fitted ``MLPClassifier`` / ``MLPRegressor``)
+    to the ONNX file ``path``: one float32 input ``(batch, n_features)``; a network returns
+    ``A_L``, a classifier ``probabilities`` and ``label``, a regressor ``values``. See
+    :mod:`chainrule.io.onnx`; needs ``pip install 'chainrule[onnx]'``."""
+    from chainrule.io import onnx
+
+    if isinstance(model, Network):
+        return onnx.export(model, path)
+    if hasattr(model, "onnx_head"):
+        return onnx.export(model.net_, path, model.onnx_head())
+    raise ConfigurationError(
+        f"export_onnx takes a chainrule Network or a fitted chainrule estimator, not {model!r}"
+    )
+
+
 def __getattr__(name: str) -> Any:
     # The estimators need scikit-learn; import them only when asked for.
     if name in _ESTIMATORS:
@@ -95,6 +111,7 @@ __all__ = [
     "Trainer",
     "TrainingDivergedError",
     "__version__",
+    "export_onnx",
     "fit",
     "gradcheck",
     "load",

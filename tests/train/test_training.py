@@ -59,6 +59,7 @@ def test_callback_sees_every_epoch_and_can_stop(rng):
     assert history.epochs == 4
 
 
+@pytest.mark.filterwarnings("ignore:chainrule. feature .* far from unit scale")
 def test_divergence_stops_with_a_clear_error_and_keeps_finite_parameters(rng):
     X = rng.normal(scale=100, size=(4, 20))
     Y = rng.normal(scale=100, size=(1, 20))

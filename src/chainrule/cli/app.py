@@ -9,6 +9,7 @@ from __future__ import annotations
 import inspect
 import json
 import sys
+import warnings
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -544,6 +545,36 @@ def _verdict_lines(verdict: Any) -> list[str]:
     failing = f"{len(verdict.failing)} of {len(verdict.errors)} parameters fail."
     lines += ["", f"{failing} Which step of the backward pass is wrong? (--answer {verdict.bug})"]
     return lines
+
+
+# ---------------------------------------------------------------------- export
+
+
+@app.command()
+def export(
+    model: ModelOption,
+    out: Annotated[Path, typer.Option("--output", "-o", help="The ONNX file to write.")],
+    json_output: JsonOption = False,
+) -> None:
+    """Export a model file to ONNX: raw feature rows in (float32, any batch size); class
+    labels and probabilities, or values, out, with the model's standardisation inside."""
+    try:
+        check_writable(out, "--output")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", UserWarning)
+            summary = commands.export_onnx(model, out)
+        summary["notes"] = [str(w.message).removeprefix("chainrule: ") for w in caught]
+    except ChainruleError as exc:
+        fail(str(exc))
+    if json_output:
+        emit_json(summary)
+        return
+    outputs = ", ".join(f"{name} {shape}" for name, shape in summary["outputs"].items())
+    stdout.print(
+        f"wrote {out}: input X {summary['inputs']['X']} -> {outputs} (opset {summary['opset']})"
+    )
+    for note in summary["notes"]:
+        stderr.print(f"note: {note}", highlight=False, soft_wrap=True)
 
 
 # ---------------------------------------------------------------------- plot

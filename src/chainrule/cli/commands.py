@@ -26,7 +26,7 @@ from chainrule.core.validation import lookup
 from chainrule.errors import ConfigurationError, DataError, ModelFileError
 from chainrule.io.atomic import atomic_write_text
 from chainrule.io.datasets import CATALOGUE, Dataset, load_data, load_data_rows
-from chainrule.io.modelfile import network_from_file, read_model_file
+from chainrule.io.modelfile import build, network_from_file, read_model_file
 from chainrule.learn.dynamics import Dynamics
 from chainrule.parallel.mpi import DataParallel, hold_out_shard, shard_rows
 from chainrule.train.history import History
@@ -596,3 +596,32 @@ def replay(model: Model, frames: int) -> tuple[Model, list[tuple[int, np.ndarray
 
     replayed, _, _ = train(settings, callbacks=[keep])
     return replayed, snapshots
+
+
+def export_onnx(path: str | PathLike[str], out: str | PathLike[str]) -> dict[str, Any]:
+    """Export the model file ``path`` to ONNX. A file from ``chainrule train`` exports with
+    its feature standardisation and its classes (or its target scaling) inside the graph; a
+    plain network or an estimator's file exports as the library's ``export_onnx`` would."""
+    from chainrule.io import onnx
+
+    header, arrays = read_model_file(path)
+    kind = header.get("kind", "network")
+    if kind != "network":
+        import chainrule.sklearn  # noqa: F401  (registers the estimators' kinds)
+
+        estimator = build(path, header, arrays)
+        return onnx.export(estimator.net_, out, estimator.onnx_head())
+    if not (header.get("metadata") or {}).get("cli"):
+        return onnx.export(network_from_file(path, header, arrays), out)
+    model = model_from_file(path, header, arrays)
+    scaler = model.scaler
+    head = onnx.Head(
+        "regressor" if model.is_regression else "classifier",
+        classes=None if model.is_regression else model.meta["classes"],
+        feature_names=model.meta.get("features"),
+        input_mean=None if scaler is None else scaler.mean,
+        input_scale=None if scaler is None else scaler.scale,
+        output_mean=model.meta.get("y_mean"),
+        output_scale=model.meta.get("y_scale"),
+    )
+    return onnx.export(model.net, out, head)

@@ -262,7 +262,7 @@ class Network:
         J = self.output.cost(cache.Z[self.L], Y, weights)  # C1 to C4
         if self.l2:
             J += self.l2_cost(cache.m if weights is None else weights.sum())
-        return J
+        return float(J)
 
     def batch_gradient(
         self, cache: Cache, Y: np.ndarray, grads: np.ndarray, weights: np.ndarray | None = None

@@ -24,6 +24,7 @@ import numpy as np
 from chainrule.core.network import Cache, Network
 from chainrule.core.validation import check_instance
 from chainrule.errors import ConfigurationError
+from chainrule.train.steps import StepStrategy
 
 #: Environment variables through which MPI launchers tell a process how many ranks there are:
 #: MPICH and Intel MPI (Hydra), Open MPI, MVAPICH.
@@ -178,7 +179,7 @@ def hold_out_shard(
     return X[:, keep], Y[:, keep], kept_position[rows][keep], (X_val, Y_val)
 
 
-class DataParallel:
+class DataParallel(StepStrategy):
     """The step strategy of data-parallel training: this process holds a shard of the examples.
 
     Give it to :class:`~chainrule.train.Trainer` (``strategy=DataParallel(comm)``) and pass

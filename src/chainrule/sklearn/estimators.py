@@ -6,6 +6,14 @@ the concept is the same, so the estimators drop into ``Pipeline``, ``GridSearchC
 ``cross_val_score``. ``coefs_[i]`` and ``intercepts_[i]`` are views of the network's
 ``W[i+1].T`` and ``b[i+1]``, not copies.
 
+They follow scikit-learn's MLP where it has a convention: the network computes in float32
+when ``X`` is float32 and in float64 otherwise (``dtype=`` overrides), ``solver="adam"`` is
+scikit-learn's Adam (not ``torch.optim.Adam``, which :class:`chainrule.Adam` follows; the two
+place epsilon differently), ``n_iter_`` counts the last call's iterations, ``warm_start``
+keeps the coefficients but starts a fresh optimiser, and a multi-output regressor's ``loss_``
+is averaged over the outputs. Beyond it: ``class_weight``, a validation loss curve, dropout,
+more solvers and schedules, model files and ONNX export.
+
 This module needs scikit-learn (``pip install 'chainrule[cli]'`` or ``scikit-learn``).
 """
 
@@ -21,6 +29,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state
+from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target, unique_labels
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -29,18 +38,55 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from chainrule.core.network import Network
+from chainrule.core.network import Cache, Network
 from chainrule.errors import ConfigurationError, DataError, ModelFileError
 from chainrule.io.modelfile import network_from_file, read_model_file, register_kind, save_network
-from chainrule.train.optimizers import get_optimizer
+from chainrule.io.onnx import Head
+from chainrule.train.optimizers import Adam, Optimizer, get_optimizer
 from chainrule.train.schedules import get_schedule
 from chainrule.train.split import hold_out_indices
+from chainrule.train.steps import LocalGradient
 from chainrule.train.trainer import Trainer
 
 ACTIVATION_ALIASES = {"logistic": "sigmoid"}
 SOLVERS = ("adam", "sgd", "adamw", "rmsprop", "gd")
 LEARNING_RATES = ("constant", "adaptive", "step", "exponential")
 SKLEARN_OUTPUT_NAMES = {"sigmoid": "logistic", "softmax": "softmax", "identity": "identity"}
+
+
+class ScikitLearnAdam(Adam):
+    """Adam exactly as scikit-learn's MLP applies it.
+
+    ``m = beta_1 m + (1 - beta_1) g``, ``v = beta_2 v + (1 - beta_2) g^2``, then
+    ``theta -= alpha sqrt(1 - beta_2^t) / (1 - beta_1^t) * m / (sqrt(v) + eps)``: the bias
+    correction is folded into the step size, so epsilon acts as ``eps / sqrt(1 - beta_2^t)``
+    in the bias-corrected form. :class:`chainrule.Adam` follows ``torch.optim.Adam`` instead,
+    ``alpha m_hat / (sqrt(v_hat) + eps)``; the two differ in the first steps when ``v`` is small.
+    """
+
+    name = "sklearn_adam"
+
+    def _update(self, theta: np.ndarray, g: np.ndarray) -> None:
+        m, v, work = self.state["m"], self.state["v"], self._work
+        m *= self.beta_1
+        m += np.multiply(1 - self.beta_1, g, out=work)
+        v *= self.beta_2
+        np.multiply(g, g, out=work)
+        v += np.multiply(1 - self.beta_2, work, out=work)
+        step = self.learning_rate * np.sqrt(1 - self.beta_2**self.t) / (1 - self.beta_1**self.t)
+        np.sqrt(v, out=work)
+        work += self.epsilon
+        np.divide(m, work, out=work)
+        theta -= np.multiply(step, work, out=work)
+
+
+class OutputAveragedLoss(LocalGradient):
+    """scikit-learn's squared loss averages over the outputs as well as the examples, while
+    its gradient is that of the sum over outputs; report the loss on that scale."""
+
+    def cost(self, net: Network, cache: Cache, Y: np.ndarray, w: np.ndarray | None) -> float:
+        J = net.output.cost(cache.Z[net.L], Y, w) / Y.shape[0]
+        return float(J + net.l2_cost(cache.m if w is None else w.sum()) if net.l2 else J)
 
 
 class _BaseMLP(BaseEstimator):
@@ -70,7 +116,7 @@ class _BaseMLP(BaseEstimator):
         beta_2: float = 0.999,
         epsilon: float = 1e-8,
         n_iter_no_change: int = 10,
-        dtype: str = "float32",
+        dtype: str | None = None,
         dropout: float = 0.0,
     ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -120,7 +166,7 @@ class _BaseMLP(BaseEstimator):
             return None if self.random_state is None else int(self.random_state)
         return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
 
-    def _new_trainer(self, n_features: int, n_outputs: int, output: str) -> None:
+    def _new_trainer(self, n_features: int, n_outputs: int, output: str, dtype: np.dtype) -> None:
         if self.solver not in SOLVERS:
             raise ConfigurationError(
                 f"solver {self.solver!r} is not supported; choose one of: {', '.join(SOLVERS)}"
@@ -135,12 +181,18 @@ class _BaseMLP(BaseEstimator):
             hidden_activation=ACTIVATION_ALIASES.get(self.activation, self.activation),
             output_activation=output,
             seed=self._seed(),
-            dtype=self.dtype,
+            dtype=self.dtype or dtype,
             l2=self.alpha,
             dropout=self.dropout,
             init="glorot",  # as scikit-learn's MLP initialises every layer
         )
-        self.trainer_ = Trainer(
+        self.trainer_ = self._trainer()
+        self.t_ = 0
+
+    def _trainer(self) -> Trainer:
+        """A trainer for ``net_`` with a fresh optimiser (a fit from scratch, a warm start)."""
+        output_averaged = self.net_.output.name == "identity" and self.net_.layer_sizes[-1] > 1
+        return Trainer(
             self.net_,
             self._optimizer(),
             batch_size=None,  # set per fit from the number of samples
@@ -150,15 +202,18 @@ class _BaseMLP(BaseEstimator):
             tol=self.tol,
             restore_best=True,
             callbacks=[self._report] if self.verbose else [],
+            strategy=OutputAveragedLoss() if output_averaged else None,
         )
 
-    def _optimizer(self) -> Any:
+    def _optimizer(self) -> Optimizer:
         rate = self.learning_rate_init
         if self.solver == "sgd":
             return get_optimizer(
                 "sgd", learning_rate=rate, momentum=self.momentum, nesterov=self.nesterovs_momentum
             )
-        if self.solver in ("adam", "adamw"):
+        if self.solver == "adam":
+            return ScikitLearnAdam(rate, self.beta_1, self.beta_2, self.epsilon)
+        if self.solver == "adamw":
             return get_optimizer(
                 self.solver,
                 learning_rate=rate,
@@ -183,6 +238,8 @@ class _BaseMLP(BaseEstimator):
         return self._fit(X, y, sample_weight, incremental=False)
 
     def _fit(self, X: Any, y: Any, sample_weight: Any, incremental: bool) -> _BaseMLP:
+        if incremental and self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True")
         keep = (self.warm_start or incremental) and hasattr(self, "net_")
         X, y = validate_data(
             self, X, y, multi_output=True, dtype=(np.float64, np.float32), reset=not keep
@@ -192,19 +249,21 @@ class _BaseMLP(BaseEstimator):
         Y, output = self._encode_targets(y, incremental=keep)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X)
+        sample_weight = self._weigh_classes(y, sample_weight, incremental)
         if not keep:
-            self._new_trainer(X.shape[1], Y.shape[1], output)
-            self.loss_curve_: list[float] = []
-            self.validation_scores_: list[float] | None = [] if self.early_stopping else None
+            self._new_trainer(X.shape[1], Y.shape[1], output, X.dtype)
+        elif not incremental:
+            self.trainer_ = self._continue_with_fresh_optimizer()
         trainer = self.trainer_
         m = X.shape[0]
         trainer.batch_size = min(200, m) if self.batch_size == "auto" else int(self.batch_size)
 
         validation = None
-        if self.early_stopping and not incremental:
+        if self.early_stopping:
             X, Y, sample_weight, validation = self._hold_out(X, Y, y, sample_weight)
         dtype = self.net_.dtype
-        weights = None if sample_weight is None else sample_weight.astype(dtype).reshape(1, -1)
+        weights = None if sample_weight is None else sample_weight.astype(dtype)
+        before = trainer.epochs_done
         history = trainer.fit(
             X.astype(dtype, copy=False).T,
             Y.astype(dtype, copy=False).T,
@@ -212,8 +271,24 @@ class _BaseMLP(BaseEstimator):
             sample_weight=weights,
             validation=validation,
         )
-        self._collect(history, incremental)
+        self._collect(history, trainer.epochs_done - before, len(X), incremental)
         return self
+
+    def _continue_with_fresh_optimizer(self) -> Trainer:
+        """A warm start, as scikit-learn's: the coefficients, the record and the stopping
+        bookkeeping carry over; the optimiser (its moments, its step count) starts afresh."""
+        trainer = self._trainer()
+        old = self.trainer_
+        trainer.history, trainer.epochs_done = old.history, old.epochs_done
+        trainer.best_score, trainer.best_theta = old.best_score, old.best_theta
+        trainer.no_improvement = old.no_improvement
+        return trainer
+
+    def _weigh_classes(
+        self, y: np.ndarray, sample_weight: np.ndarray | None, incremental: bool
+    ) -> np.ndarray | None:
+        """Sample weights times class weights (classifiers with ``class_weight``)."""
+        return sample_weight
 
     def _hold_out(
         self, X: np.ndarray, Y: np.ndarray, y: np.ndarray, w: np.ndarray | None
@@ -226,16 +301,21 @@ class _BaseMLP(BaseEstimator):
         validation = (X[val].astype(dtype).T, Y[val].astype(dtype).T, w_val)
         return X[kept], Y[kept], None if w is None else w[kept], validation
 
-    def _collect(self, history: Any, incremental: bool) -> None:
+    def _collect(self, history: Any, iterations: int, n_samples: int, incremental: bool) -> None:
         """Copy the trainer's record into scikit-learn's attribute names."""
         self.loss_curve_ = list(history.cost)
-        self.n_iter_ = len(history.cost)
+        self.n_iter_ = iterations  # of this call, as scikit-learn counts
+        self.t_ += iterations * n_samples  # samples seen over all calls
         self.loss_ = history.cost[-1]
-        if self.early_stopping and history.val_score:
+        if self.early_stopping:
             self.validation_scores_ = list(history.val_score)
+            self.validation_loss_curve_ = list(history.val_cost)
             self.best_validation_score_ = max(history.val_score)
             self.best_loss_ = None
         else:
+            self.validation_scores_ = None
+            self.validation_loss_curve_ = None
+            self.best_validation_score_ = None
             self.best_loss_ = min(history.cost)
         if not incremental and history.stop_reason == "epochs":
             warnings.warn(
@@ -283,6 +363,10 @@ class _BaseMLP(BaseEstimator):
         check_is_fitted(self, "net_")
         return SKLEARN_OUTPUT_NAMES[self.net_.output.name]
 
+    def _feature_names(self) -> list[str] | None:
+        names = getattr(self, "feature_names_in_", None)
+        return None if names is None else [str(name) for name in names]
+
     # ------------------------------------------------------------------ model files
 
     def save(self, path: str | PathLike[str]) -> None:
@@ -296,7 +380,9 @@ class _BaseMLP(BaseEstimator):
             ),
             "loss_curve": self.loss_curve_,
             "validation_scores": self.validation_scores_,
+            "validation_loss_curve": self.validation_loss_curve_,
             "n_iter": self.n_iter_,
+            "t": self.t_,
             **self._target_metadata(),
         }
         save_network(self.net_, path, kind=type(self).__name__, metadata=metadata)
@@ -331,19 +417,20 @@ class _BaseMLP(BaseEstimator):
                 estimator.feature_names_in_ = np.asarray(metadata["feature_names_in"], object)
             estimator.loss_curve_ = list(metadata["loss_curve"])
             estimator.validation_scores_ = metadata["validation_scores"]
+            estimator.validation_loss_curve_ = metadata.get("validation_loss_curve")
             estimator.n_iter_ = int(metadata["n_iter"])
+            estimator.t_ = int(metadata.get("t", 0))
             estimator._restore_targets(metadata)
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelFileError(
                 f"{path}: the estimator description is incomplete ({exc})"
             ) from None
         estimator.loss_ = estimator.loss_curve_[-1] if estimator.loss_curve_ else None
-        estimator.trainer_ = Trainer(
-            estimator.net_,
-            estimator._optimizer(),
-            patience=estimator.n_iter_no_change,
-            tol=estimator.tol,
-        )
+        scores = estimator.validation_scores_
+        estimator.best_validation_score_ = max(scores) if scores else None
+        curve = estimator.loss_curve_
+        estimator.best_loss_ = None if scores else (min(curve) if curve else None)
+        estimator.trainer_ = estimator._trainer()
         return estimator
 
 
@@ -355,8 +442,82 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     one sigmoid per label. Parameters as scikit-learn's ``MLPClassifier`` (``solver`` also
     accepts ``adamw``, ``rmsprop`` and ``gd``; ``learning_rate`` also ``step`` and
     ``exponential``; ``lbfgs`` and ``invscaling`` are not offered), plus ``dtype``
-    (``"float32"`` or ``"float64"``) and ``dropout`` (probability of dropping a hidden unit).
+    (``None``: follow ``X``, float32 for float32 input and float64 otherwise; or
+    ``"float32"``, ``"float64"``), ``dropout`` (probability of dropping a hidden unit) and
+    ``class_weight`` (``None``, ``"balanced"`` or ``{class: weight}``, multiplied into
+    ``sample_weight`` as scikit-learn's other classifiers do).
     """
+
+    def __init__(
+        self,
+        hidden_layer_sizes: Any = (100,),
+        activation: str = "relu",
+        *,
+        solver: str = "adam",
+        alpha: float = 0.0001,
+        batch_size: int | str = "auto",
+        learning_rate: str = "constant",
+        learning_rate_init: float = 0.001,
+        max_iter: int = 200,
+        shuffle: bool = True,
+        random_state: Any = None,
+        tol: float = 1e-4,
+        verbose: bool = False,
+        warm_start: bool = False,
+        momentum: float = 0.9,
+        nesterovs_momentum: bool = True,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-8,
+        n_iter_no_change: int = 10,
+        dtype: str | None = None,
+        dropout: float = 0.0,
+        class_weight: Any = None,
+    ) -> None:
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            solver=solver,
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init,
+            max_iter=max_iter,
+            shuffle=shuffle,
+            random_state=random_state,
+            tol=tol,
+            verbose=verbose,
+            warm_start=warm_start,
+            momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            n_iter_no_change=n_iter_no_change,
+            dtype=dtype,
+            dropout=dropout,
+        )
+        self.class_weight = class_weight
+
+    def _weigh_classes(
+        self, y: np.ndarray, sample_weight: np.ndarray | None, incremental: bool
+    ) -> np.ndarray | None:
+        """``sample_weight`` times the weight of each sample's class (``class_weight``: a
+        dict of class to weight, or ``"balanced"``: ``n_samples / (n_classes * count)``)."""
+        if self.class_weight is None:
+            return sample_weight
+        if incremental and self.class_weight == "balanced":
+            raise ValueError(
+                "class_weight='balanced' is not supported for partial_fit: the class counts of "
+                "one call are not those of the data; pass class_weight as a dict, e.g. from "
+                "sklearn.utils.class_weight.compute_class_weight('balanced', classes=..., y=...)"
+            )
+        weights = compute_sample_weight(self.class_weight, y)
+        return weights if sample_weight is None else sample_weight * weights
 
     def _encode_targets(self, y: np.ndarray, incremental: bool) -> tuple[np.ndarray, str]:
         check_classification_targets(y)
@@ -380,6 +541,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         self, X: Any, y: Any, sample_weight: Any = None, classes: Any = None
     ) -> MLPClassifier:
         """One epoch over ``X``, ``y``; the first call needs ``classes`` (all labels)."""
+        if self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True")
         if not hasattr(self, "net_"):
             if classes is None:
                 raise ValueError("classes must be passed on the first call to partial_fit")
@@ -388,10 +551,14 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             X_checked = validate_data(self, X, dtype=(np.float64, np.float32), reset=True)
             n_outputs = 1 if len(self.classes_) == 2 else len(self.classes_)
             output = "softmax" if self._label_binarizer.y_type_ == "multiclass" else "sigmoid"
-            self._new_trainer(X_checked.shape[1], n_outputs, output)
-            self.loss_curve_ = []
-            self.validation_scores_ = None
+            self._new_trainer(X_checked.shape[1], n_outputs, output, X_checked.dtype)
         return self._fit(X, y, sample_weight, incremental=True)
+
+    def onnx_head(self) -> Head:
+        """How :func:`chainrule.export_onnx` exports this classifier: ``probabilities``
+        as :meth:`predict_proba`, ``label`` as :meth:`predict`."""
+        check_is_fitted(self, "net_")
+        return Head("classifier", classes=self.classes_, feature_names=self._feature_names())
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities ``(n_samples, n_classes)``, columns in the order of ``classes_``."""
@@ -444,6 +611,12 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> MLPRegressor:
         """One epoch over ``X``, ``y``."""
         return self._fit(X, y, sample_weight, incremental=True)
+
+    def onnx_head(self) -> Head:
+        """How :func:`chainrule.export_onnx` exports this regressor: ``values``, one column
+        per output, as :meth:`predict`."""
+        check_is_fitted(self, "net_")
+        return Head("regressor", feature_names=self._feature_names())
 
     def predict(self, X: Any) -> np.ndarray:
         """Predictions ``(n_samples,)``, or ``(n_samples, n_outputs)`` for multi-output targets."""

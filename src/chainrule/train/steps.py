@@ -9,14 +9,14 @@ shard and sums the shards' parts of the gradient across processes.
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
 from chainrule.core.network import Cache, Network
 
 
-class StepStrategy(Protocol):
+class StepStrategy:
     """What the trainer asks of a strategy.
 
     ``bind`` is called once per :meth:`~chainrule.train.Trainer.fit` with the data it was
@@ -26,21 +26,26 @@ class StepStrategy(Protocol):
     batch's gradient and returns ``(J, weight)``: the batch's cost and its weight (its
     number of examples, or their total sample weight), or ``None`` for a batch of zero
     weight, which carries no gradient. ``writes_files`` says whether this process writes
-    checkpoints.
+    checkpoints. :meth:`cost` is the cost the trainer reports (also for validation data):
+    by default the network's ``J``; an estimator that reports on another scale overrides it.
     """
 
     grads: np.ndarray
-    writes_files: bool
+    writes_files: bool = True
 
-    def bind(self, net: Network, X: np.ndarray, Y: np.ndarray, w: np.ndarray | None) -> int: ...
+    def bind(self, net: Network, X: np.ndarray, Y: np.ndarray, w: np.ndarray | None) -> int:
+        raise NotImplementedError
 
-    def __call__(self, columns: Any) -> tuple[float, float] | None: ...
+    def __call__(self, columns: Any) -> tuple[float, float] | None:
+        raise NotImplementedError
+
+    def cost(self, net: Network, cache: Cache, Y: np.ndarray, w: np.ndarray | None) -> float:
+        """The reported cost of a forward pass: ``J`` (C1 to C4 and R1)."""
+        return net.batch_cost(cache, Y, w)
 
 
-class LocalGradient:
+class LocalGradient(StepStrategy):
     """One process holds every example: a batch's gradient is computed where it is."""
-
-    writes_files = True
 
     def bind(self, net: Network, X: np.ndarray, Y: np.ndarray, w: np.ndarray | None) -> int:
         self.net, self.X, self.Y, self.w = net, X, Y, w
@@ -58,6 +63,6 @@ class LocalGradient:
         if m not in self._caches:
             self._caches[m] = Cache(net.layer_sizes, m, net.dtype)
         cache = net.forward_pass(X, self._caches[m], net.dropout_masks(m))
-        cost = net.batch_cost(cache, Y, w)
+        cost = self.cost(net, cache, Y, w)
         net.batch_gradient(cache, Y, self.grads, w)
         return cost, m if w is None else float(w.sum())

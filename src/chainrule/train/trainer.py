@@ -279,7 +279,7 @@ class Trainer:
         if validation is not None:
             X_val, Y_val, w_val = validation
             cache = self.net.forward_pass(X_val)
-            self.history.val_cost.append(self.net.batch_cost(cache, Y_val, w_val))
+            self.history.val_cost.append(self.strategy.cost(self.net, cache, Y_val, w_val))
             self.history.val_score.append(self.net.output.score(cache.A[self.net.L], Y_val, w_val))
 
     def _end_of_epoch(self, validating: bool) -> str | None:
