@@ -28,7 +28,10 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-SYSTEMS = ("chainrule", "chainrule-float64", "pytorch", "scikit-learn")
+SYSTEMS = ("chainrule", "chainrule-float64", "numpy-loop", "pytorch", "scikit-learn")
+# This machine sets these for older OpenBLAS builds; they force an older, slower kernel than a
+# user's NumPy runs. Every timed process runs with both unset (and prints its kernel).
+FORCED_BLAS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,44 @@ def run_chainrule(workload: Workload, X: np.ndarray, y: np.ndarray, dtype: str) 
     return time.perf_counter() - start
 
 
+def run_numpy_loop(workload: Workload, X: np.ndarray, y: np.ndarray, dtype: str) -> float:
+    """What NumPy itself can do: the same training written as a minimal loop (forward, the
+    fused output gradient, backward, plain SGD update), with nothing around it."""
+    rng = np.random.default_rng(0)
+    n, L = workload.layers, len(workload.layers) - 1
+    W = [None] + [
+        (rng.standard_normal((n[l], n[l - 1])) * np.sqrt(2 / n[l - 1])).astype(dtype)
+        for l in range(1, L + 1)
+    ]
+    b = [None] + [np.zeros((n[l], 1), dtype) for l in range(1, L + 1)]
+    sigmoid = n[L] == 1
+    Y = y.reshape(1, -1).astype(dtype) if sigmoid else np.eye(n[L], dtype=dtype)[y].T
+    X_cols, m, batch, lr = X.T, workload.examples, workload.batch_size, workload.learning_rate
+    start = time.perf_counter()
+    for _ in range(workload.epochs):
+        order = rng.permutation(m) if batch < m else None
+        for s in range(0, m, batch):
+            index = slice(s, s + batch) if order is None else order[s : s + batch]
+            A = [X_cols[:, index]]
+            for l in range(1, L + 1):
+                Z = W[l] @ A[-1] + b[l]
+                if l < L:
+                    A.append(np.maximum(Z, 0, out=Z))
+                elif sigmoid:
+                    A.append(1 / (1 + np.exp(-Z)))
+                else:
+                    E = np.exp(Z - Z.max(axis=0))
+                    A.append(E / E.sum(axis=0))
+            dZ = (A[L] - Y[:, index]) / A[0].shape[1]
+            for l in range(L, 0, -1):
+                dW, db = dZ @ A[l - 1].T, dZ.sum(axis=1, keepdims=True)
+                if l > 1:
+                    dZ = (W[l].T @ dZ) * (A[l - 1] > 0)
+                W[l] -= lr * dW
+                b[l] -= lr * db
+    return time.perf_counter() - start
+
+
 def run_pytorch(workload: Workload, X: np.ndarray, y: np.ndarray, dtype: str) -> float:
     import torch
 
@@ -195,6 +236,7 @@ def run_sklearn(workload: Workload, X: np.ndarray, y: np.ndarray, dtype: str) ->
 RUNNERS = {
     "chainrule": lambda w, X, y: run_chainrule(w, X, y, "float32"),
     "chainrule-float64": lambda w, X, y: run_chainrule(w, X, y, "float64"),
+    "numpy-loop": lambda w, X, y: run_numpy_loop(w, X, y, "float32"),
     "pytorch": lambda w, X, y: run_pytorch(w, X, y, "float32"),
     "scikit-learn": lambda w, X, y: run_sklearn(w, X, y, "float32"),
 }
@@ -207,11 +249,33 @@ def worker(system: str, workload: Workload, repeat: int) -> dict:
     times = [RUNNERS[system](workload, X, y) for _ in range(repeat)]
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
+        "blas": blas_info(),
         "seconds": min(times),
         "times": times,
         "peak_rss_mib": peak_kib / 1024,
         "rss_before_training_mib": baseline_kib / 1024,
     }
+
+
+def blas_info() -> dict:
+    """The BLAS this process runs: library, kernel (architecture) and thread count."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return {"library": "unknown (threadpoolctl is not installed)"}
+    for pool in threadpool_info():
+        if pool.get("user_api") == "blas":
+            return {
+                "library": f"{pool.get('internal_api')} {pool.get('version')}",
+                "kernel": pool.get("architecture"),
+                "threads": pool.get("num_threads"),
+            }
+    return {"library": "none found"}
+
+
+def user_environment() -> dict:
+    """This process's environment without the variables that force an old BLAS kernel."""
+    return {k: v for k, v in os.environ.items() if k not in FORCED_BLAS}
 
 
 def matmul_peak(size: int = 4096, repeat: int = 5) -> float:
@@ -248,7 +312,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--tiny", action="store_true", help="a few steps per workload")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--worker", nargs=2, metavar=("SYSTEM", "WORKLOAD"), help=argparse.SUPPRESS)
+    parser.add_argument("--peak", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+
+    if args.peak:
+        print(json.dumps({"gflops": matmul_peak(args.peak), "blas": blas_info()}))
+        return
 
     if args.worker:
         system, names = args.worker
@@ -259,8 +328,20 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(rows))
         return
 
-    peak = matmul_peak(1024 if args.tiny else 4096)
-    results = {"matmul_peak_gflops": peak, "cpus": os.cpu_count(), "workloads": {}}
+    measured_peak = json.loads(
+        subprocess.run(
+            [sys.executable, __file__, "--peak", "1024" if args.tiny else "4096"],
+            capture_output=True, text=True, check=True, env=user_environment(),
+        ).stdout
+    )  # fmt: skip
+    peak = measured_peak["gflops"]
+    results = {
+        "matmul_peak_gflops": peak,
+        "blas": measured_peak["blas"],
+        "cpus": os.cpu_count(),
+        "unset": list(FORCED_BLAS),
+        "workloads": {},
+    }
     names = args.workloads.split(",")
     measured: dict[str, dict] = {name: {} for name in names}
     # A fresh process per system and workload, one at a time, so each time and peak memory
@@ -306,7 +387,9 @@ def start_worker(system: str, names: list[str], repeat: int, tiny: bool) -> subp
     """Start timing ``system`` on the workloads ``names`` in a fresh process."""
     command = [sys.executable, __file__, "--worker", system, ",".join(names)]
     command += ["--repeat", str(repeat)] + (["--tiny"] if tiny else [])
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=user_environment()
+    )
 
 
 def finish_worker(process: subprocess.Popen) -> dict:
@@ -318,13 +401,16 @@ def finish_worker(process: subprocess.Popen) -> dict:
 
 
 def print_table(results: dict) -> None:
+    blas = results["blas"]
     print(
         f"float32 matmul peak (NumPy, 4096^3): {results['matmul_peak_gflops']:.1f} GFLOP/s "
-        f"on {results['cpus']} CPUs"
+        f"on {results['cpus']} CPUs; BLAS {blas.get('library')}, kernel {blas.get('kernel')}, "
+        f"{blas.get('threads')} threads; every process ran with "
+        f"{' and '.join(results['unset'])} unset"
     )
     header = (
         f"{'workload':<8} {'system':<18} {'seconds':>9} {'GFLOP/s':>8} {'of peak':>8} "
-        f"{'x chainrule':>11} {'peak RSS MiB':>13}"
+        f"{'x chainrule':>11} {'peak RSS MiB':>13}  kernel/threads"
     )
     print(header)
     print("-" * len(header))
@@ -337,6 +423,7 @@ def print_table(results: dict) -> None:
             print(
                 f"{name:<8} {system:<18} {row['seconds']:>9.3f} {row['gflops']:>8.1f} "
                 f"{row['fraction_of_peak']:>8.1%} {ratio:>11.2f} {row['peak_rss_mib']:>13.0f}"
+                f"  {row['blas'].get('kernel')}/{row['blas'].get('threads')}"
             )
 
 

@@ -92,13 +92,15 @@ class Model:
     def transform(self, X_rows: np.ndarray) -> np.ndarray:
         return X_rows if self.scaler is None else self.scaler.transform(X_rows)
 
-    def outputs(self, X_rows: np.ndarray) -> np.ndarray:
-        """``A[L]`` as rows ``(m, n[L])`` for raw feature rows."""
-        return self.net.forward(self.transform(X_rows).T).T
+    def outputs(self, X_rows: np.ndarray, standardised: bool = False) -> np.ndarray:
+        """``A[L]`` as rows ``(m, n[L])`` for raw feature rows (or already standardised ones)."""
+        return self.net.forward((X_rows if standardised else self.transform(X_rows)).T).T
 
-    def predict(self, X_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    def predict(
+        self, X_rows: np.ndarray, standardised: bool = False
+    ) -> tuple[np.ndarray, np.ndarray | None]:
         """Predicted labels or values ``(m,)``, and class probabilities ``(m, k)`` if any."""
-        A = self.outputs(X_rows).astype(np.float64)
+        A = self.outputs(X_rows, standardised).astype(np.float64)
         if self.is_regression:
             return A[:, 0] * self.meta["y_scale"] + self.meta["y_mean"], None
         probabilities = self.net.output.probabilities(A.T).T
@@ -133,13 +135,15 @@ def choose_output(requested: str, data: Dataset) -> tuple[str, np.ndarray | None
     return requested, classes
 
 
-def encode(y: np.ndarray, output: str, classes: np.ndarray | None) -> np.ndarray:
-    """Targets as ``Y`` ``(n[L], m)``: 0/1, one-hot columns, or the value itself."""
+def encode(
+    y: np.ndarray, output: str, classes: np.ndarray | None, dtype: Any = np.float64
+) -> np.ndarray:
+    """Targets as ``Y`` ``(n[L], m)`` in ``dtype``: 0/1, one-hot columns, or the value."""
     if classes is None:
-        return y.astype(np.float64).reshape(1, -1)
+        return y.astype(dtype).reshape(1, -1)
     if output == "sigmoid":
-        return (y == classes[1]).astype(np.float64).reshape(1, -1)
-    return (y[None, :] == classes[:, None]).astype(np.float64)
+        return (y == classes[1]).astype(dtype).reshape(1, -1)
+    return (y[None, :] == classes[:, None]).astype(dtype)
 
 
 def split(data: Dataset, test_size: float, seed: int, stratify: bool) -> tuple[np.ndarray, ...]:
@@ -204,15 +208,20 @@ class Split:
 def split_data(settings: TrainSettings, comm: Any = None) -> Split:
     """Load the data (this rank's rows of it, under MPI), choose the output, split the rows."""
     if comm is None:
-        data = load_data(settings.data, settings.target, settings.seed)
+        data = load_data(settings.data, settings.target, settings.seed, dtype=settings.dtype)
         output, classes = choose_output(settings.output, data)
         X_train, X_test, y_train, y_test = split(
             data, settings.test_size, settings.seed, stratify=classes is not None
         )
+        data = replace(data, X=data.X[:0])  # the rows live on in the split, once
         return Split(data, output, classes, X_train, y_train, X_test, y_test, y_train, len(y_test))
     rank, size = comm.Get_rank(), comm.Get_size()
     data, rows, m = load_data_rows(
-        settings.data, settings.target, settings.seed, select=lambda m: shard_rows(m, rank, size)
+        settings.data,
+        settings.target,
+        settings.seed,
+        select=lambda m: shard_rows(m, rank, size),
+        dtype=settings.dtype,
     )
     # Every rank learns every label (one number per row), so the classes and the split are
     # those one process would choose; the features stay on the rank that read them.
@@ -263,6 +272,8 @@ def prepare(
     data, output, classes = parts.data, parts.output, parts.classes
     if scaler is None and settings.standardize:
         scaler = Standardizer.fit(parts.X_train, comm)
+    if scaler is not None:  # the training rows are ours: standardise them where they are
+        scaler.transform_in_place(parts.X_train)
     meta: dict[str, Any] = {
         "data": settings.data,
         "target": data.target_name,
@@ -306,11 +317,11 @@ def prepare(
     return Run(model, trainer, parts)
 
 
-def targets(model: Model, y: np.ndarray) -> np.ndarray:
+def targets(model: Model, y: np.ndarray, dtype: Any = np.float64) -> np.ndarray:
     """``Y`` ``(n[L], m)`` for the model's output: classes encoded, or the scaled value."""
     if model.is_regression:
-        return encode((y - model.meta["y_mean"]) / model.meta["y_scale"], "identity", None)
-    return encode(y, model.net.output.name, model.classes)
+        return encode((y - model.meta["y_mean"]) / model.meta["y_scale"], "identity", None, dtype)
+    return encode(y, model.net.output.name, model.classes, dtype)
 
 
 def run_training(
@@ -325,8 +336,8 @@ def run_training(
     model, trainer, settings = run.model, run.trainer, run.model.meta["settings"]
     trainer.checkpoint, trainer.checkpoint_every = save, (checkpoint_every if save else 0)
     net = model.net
-    X_fit = model.transform(run.split.X_train).T.astype(net.dtype)
-    Y_fit = targets(model, run.split.y_train).astype(net.dtype)
+    X_fit = run.split.X_train.T.astype(net.dtype, copy=False)  # standardised in prepare()
+    Y_fit = targets(model, run.split.y_train, net.dtype)
     validation, rows, comm = None, run.split.train_rows, run.split.comm
     if settings["early_stopping"] and comm is None:
         X_fit, Y_fit, _, validation = hold_out(X_fit, Y_fit, None, VALIDATION_FRACTION, net.seed)
@@ -365,7 +376,9 @@ def run_training(
         "epochs": history.epochs,
         "stop_reason": history.stop_reason,
         "final_cost": history.cost[-1],
-        "train": metrics(model, run.split.X_train, run.split.y_train, brief=True, comm=comm),
+        "train": metrics(
+            model, run.split.X_train, run.split.y_train, brief=True, comm=comm, standardised=True
+        ),
         "test": metrics(model, run.split.X_test, run.split.y_test, brief=True, comm=comm),
         "train_examples": len(run.split.y_train_all),
         "test_examples": run.split.n_test,
@@ -467,14 +480,20 @@ def resume(
 
 
 def metrics(
-    model: Model, X_rows: np.ndarray, y: np.ndarray, brief: bool = False, comm: Any = None
+    model: Model,
+    X_rows: np.ndarray,
+    y: np.ndarray,
+    brief: bool = False,
+    comm: Any = None,
+    standardised: bool = False,
 ) -> dict[str, Any]:
     """Accuracy (precision, recall, F1, confusion matrix) or MSE, MAE and R^2.
 
-    With an MPI communicator, over the rows of every rank (the predictions are shared)."""
+    ``standardised``: ``X_rows`` is already transformed (the training rows). With an MPI
+    communicator, over the rows of every rank (the predictions are shared)."""
     from sklearn import metrics as skm
 
-    predicted, _ = model.predict(X_rows)
+    predicted, _ = model.predict(X_rows, standardised)
     if comm is not None:
         shared = comm.allgather((y, predicted))
         y = np.concatenate([labels for labels, _ in shared])

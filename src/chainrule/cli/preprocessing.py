@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+CHUNK = 4096  # rows per pass over the data: the statistics allocate nothing of X's size
+
 
 @dataclass
 class Standardizer:
@@ -20,16 +22,34 @@ class Standardizer:
 
     @classmethod
     def fit(cls, X_rows: np.ndarray, comm: Any = None) -> Standardizer:
-        """Mean and standard deviation per feature; with an MPI communicator, over the rows
-        of every rank (two sums across ranks: the rows, then the squared deviations)."""
-        if comm is None:
-            mean, scale = X_rows.mean(axis=0), X_rows.std(axis=0)
-        else:
-            count = comm.allreduce(len(X_rows))
-            mean = comm.allreduce(X_rows.sum(axis=0)) / count
-            scale = np.sqrt(comm.allreduce(((X_rows - mean) ** 2).sum(axis=0)) / count)
+        """Mean and standard deviation per feature, accumulated in float64, a block of rows
+        at a time; with an MPI communicator, over the rows of every rank (two sums across
+        ranks: the rows, then the squared deviations)."""
+        total = X_rows.sum(axis=0, dtype=np.float64)
+        count = len(X_rows)
+        if comm is not None:
+            count, total = comm.allreduce(count), comm.allreduce(total)
+        mean = total / count
+        squares = np.zeros_like(mean)
+        for start in range(0, len(X_rows), CHUNK):
+            deviation = X_rows[start : start + CHUNK] - mean
+            squares += np.einsum("ij,ij->j", deviation, deviation)
+        if comm is not None:
+            squares = comm.allreduce(squares)
+        scale = np.sqrt(squares / count)
         scale[scale == 0] = 1.0
         return cls(mean=mean, scale=scale)
 
     def transform(self, X_rows: np.ndarray) -> np.ndarray:
-        return (X_rows - self.mean) / self.scale
+        """A standardised copy of ``X_rows``, in its dtype if it is a float one."""
+        dtype = X_rows.dtype if X_rows.dtype.kind == "f" else np.float64
+        return self.transform_in_place(np.array(X_rows, dtype=dtype))
+
+    def transform_in_place(self, X_rows: np.ndarray) -> np.ndarray:
+        """Standardise the float array ``X_rows`` itself, a block of rows at a time."""
+        mean, scale = self.mean.astype(X_rows.dtype), self.scale.astype(X_rows.dtype)
+        for start in range(0, len(X_rows), CHUNK):
+            block = X_rows[start : start + CHUNK]
+            block -= mean
+            block /= scale
+        return X_rows

@@ -116,7 +116,9 @@ def as_numeric_array(values: Any, name: str, dtype: np.dtype) -> np.ndarray:
     if raw.dtype.kind not in "biuf":
         raise DataError(f"{name} must hold numbers, got an array of dtype {raw.dtype}")
     array = raw.astype(dtype, copy=False)
-    if array.size and not np.isfinite(array).all():
+    # The sum is finite when every entry is (one pass, no array of flags); only when it is
+    # not is each entry checked, to name the first bad one (or find the sum overflowed).
+    if array.size and not np.isfinite(array.sum()) and not np.isfinite(array).all():
         position = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
         raise DataError(
             f"{name} contains a non-finite value ({array[position]}) at index {position}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -101,13 +102,13 @@ def dataset_names() -> list[str]:
     return list(CATALOGUE)
 
 
-def load_dataset(name: str, seed: int = 0) -> Dataset:
+def load_dataset(name: str, seed: int = 0, dtype: Any = np.float64) -> Dataset:
     """Load the bundled data set ``name``; ``seed`` only matters for generated ones."""
     loader, description = lookup("dataset", name, CATALOGUE)
     X, y, names = loader(seed)
     return Dataset(
         name,
-        np.asarray(X, dtype=np.float64),
+        np.asarray(X, dtype=dtype),
         np.asarray(y),
         names,
         "target",
@@ -118,10 +119,15 @@ def load_dataset(name: str, seed: int = 0) -> Dataset:
 
 
 def load_data(
-    spec: str, target: str | None = None, seed: int = 0, require_target: bool = True
+    spec: str,
+    target: str | None = None,
+    seed: int = 0,
+    require_target: bool = True,
+    dtype: Any = np.float64,
 ) -> Dataset:
-    """A bundled data set by name, or a CSV, NPZ or IDX file by path (see ``read_table``)."""
-    return load_data_rows(spec, target, seed, require_target)[0]
+    """A bundled data set by name, or a CSV, NPZ or IDX file by path (see ``read_table``);
+    the features as ``dtype``."""
+    return load_data_rows(spec, target, seed, require_target, dtype=dtype)[0]
 
 
 def load_data_rows(
@@ -130,12 +136,13 @@ def load_data_rows(
     seed: int = 0,
     require_target: bool = True,
     select: Select | None = None,
+    dtype: Any = np.float64,
 ) -> tuple[Dataset, range, int]:
     """Like :func:`load_data`, keeping only the rows ``select(m)`` of the ``m`` rows (all by
     default): the data, which rows they are, and ``m``. Files are read only for those rows;
     bundled data sets are small, built whole and then cut."""
     if spec in CATALOGUE:
-        data = load_dataset(spec, seed)
+        data = load_dataset(spec, seed, dtype)
         m = len(data.X)
         rows = range(m) if select is None else select(m)
         part = slice(rows.start, rows.stop)
@@ -145,7 +152,7 @@ def load_data_rows(
             f"unknown dataset {spec!r}; bundled: {', '.join(dataset_names())} (or give a "
             "path to a .csv, .npz or IDX file)"
         )
-    table = read_table(spec, target, require_target, select)
+    table = read_table(spec, target, require_target, select, dtype)
     data = Dataset(
         spec, table.X, table.y, table.feature_names, table.target_name, named=table.named
     )

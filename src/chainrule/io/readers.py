@@ -16,10 +16,12 @@ import csv
 import gzip
 import math
 import struct
+import warnings
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -47,8 +49,10 @@ def read_table(
     target: str | None = None,
     require_target: bool = True,
     select: Select | None = None,
+    dtype: Any = np.float64,
 ) -> Table:
-    """Read ``path`` by its extension: ``.csv``, ``.npz``, or an IDX file (``-idx3-ubyte``).
+    """Read ``path`` by its extension: ``.csv``, ``.npz``, or an IDX file (``-idx3-ubyte``),
+    with the features as a ``dtype`` array.
 
     With ``require_target=False`` a file without the target (a CSV without that column, an
     NPZ without ``y``, images without a labels file) is read as features only, ``y`` empty.
@@ -61,11 +65,11 @@ def read_table(
         raise DataError(f"{path}: is a folder, not a data file")
     name = path.name.lower()
     if name.endswith((".csv", ".csv.gz")):
-        return read_csv(path, target, require_target, select)
+        return read_csv(path, target, require_target, select, dtype)
     if name.endswith(".npz"):
-        return read_npz(path, require_target, select)
+        return read_npz(path, require_target, select, dtype)
     if "idx" in name:
-        return read_idx_pair(path, target, require_target, select)
+        return read_idx_pair(path, target, require_target, select, dtype)
     raise DataError(f"{path}: unknown data format; use .csv, .npz or MNIST IDX files")
 
 
@@ -105,17 +109,110 @@ def _csv_rows(path: Path, select: Select | None) -> tuple[list[list[str]], range
         raise DataError(f"{path}: cannot read as CSV ({exc})") from None
 
 
+class _NotForNumPy(Exception):
+    """The file is not one NumPy's parser reads as it stands: let the line reader say why."""
+
+
 def read_csv(
     path: str | Path,
     target: str | None = None,
     require_target: bool = True,
     select: Select | None = None,
+    dtype: Any = np.float64,
 ) -> Table:
     """A CSV with a header row; ``target`` names the label column (default: the last).
 
-    Feature cells must be numbers; the target column may hold numbers or class names.
+    Feature cells must be numbers; the target column may hold numbers or class names. The
+    file is parsed by NumPy's C parser (``numpy.loadtxt``) straight into a ``dtype`` array, in
+    one pass; a file it declines (a missing, non-numeric or non-finite cell, a ragged row) is
+    read again line by line, only to name the problem: file, column, line and value.
     """
     path = Path(path)
+    try:
+        return _read_csv_with_numpy(path, target, require_target, select, dtype)
+    except _NotForNumPy:
+        table = _read_csv_by_line(path, target, require_target, select)
+    return replace(table, X=table.X.astype(dtype, copy=False))
+
+
+def _csv_layout(path: Path, select: Select | None) -> tuple[list[str], int, range, int, int | None]:
+    """``(header, raw line index of the header, rows chosen, total data rows, lines to skip
+    before the first chosen row)``: with ``select``, a scan of the file's lines (blank lines
+    are not data rows); without, the header alone."""
+    with _open_text(path) as handle:
+        header_line, header_text = -1, ""
+        for number, line in enumerate(handle):
+            if line.strip():
+                header_line, header_text = number, line
+                break
+        if header_line < 0:
+            raise _NotForNumPy
+        header = [h.strip() for h in next(csv.reader([header_text]))]
+        if select is None:
+            return header, header_line, range(0), -1, header_line + 1
+        starts = []  # the raw line index of each data row
+        for number, line in enumerate(handle, start=header_line + 1):
+            if line.strip():
+                starts.append(number)
+    total = len(starts)
+    chosen = select(total)
+    if not total or not len(chosen):
+        raise _NotForNumPy
+    return header, header_line, chosen, total, starts[chosen.start]
+
+
+def _read_csv_with_numpy(
+    path: Path, target: str | None, require_target: bool, select: Select | None, dtype: Any
+) -> Table:
+    try:
+        header, _, chosen, total, skip = _csv_layout(path, select)
+    except (UnicodeDecodeError, OSError, csv.Error, StopIteration):
+        raise _NotForNumPy from None
+    if len(header) < 2 or len(set(header)) != len(header):
+        raise _NotForNumPy
+    target_name = header[-1] if target is None else target
+    if target_name not in header and require_target:
+        raise _NotForNumPy
+    target_index = header.index(target_name) if target_name in header else None
+    labels: dict[str, int] = {}
+
+    def code_of(cell: str) -> float:
+        text = cell.strip()
+        if not text:
+            raise ValueError("missing value")
+        return labels.setdefault(text, len(labels))
+
+    converters = {} if target_index is None else {target_index: code_of}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # "empty input" and the like: the line reader says
+            table = np.loadtxt(
+                path, delimiter=",", skiprows=skip, max_rows=len(chosen) if select else None,
+                dtype=dtype, converters=converters, quotechar='"', ndmin=2, encoding="utf-8",
+            )  # fmt: skip
+    except (ValueError, UnicodeDecodeError, UserWarning, OSError, EOFError):
+        raise _NotForNumPy from None
+    if table.shape[1] != len(header) or not len(table):
+        raise _NotForNumPy
+    rows = chosen if select else range(len(table))
+    if target_index is None:
+        X, y, names = table, np.array([]), header
+    else:
+        X = table[:, :-1] if target_index == len(header) - 1 else np.delete(table, target_index, 1)
+        names = [h for i, h in enumerate(header) if i != target_index]
+        values = _labels(list(labels))
+        if values.dtype.kind == "f" and not np.isfinite(values).all():
+            raise _NotForNumPy
+        y = values[table[:, target_index].astype(np.intp)]
+    if not np.isfinite(X.sum()) and not np.isfinite(X).all():
+        raise _NotForNumPy
+    return Table(X, y, names, target_name, rows, total if select else len(table), named=True)
+
+
+def _read_csv_by_line(
+    path: Path, target: str | None, require_target: bool, select: Select | None
+) -> Table:
+    """The line-by-line reader: slower and hungrier, but it names the cell that is wrong."""
     rows, chosen, total = _csv_rows(path, select)
     if not rows:
         raise DataError(f"{path}: the file is empty")
@@ -193,7 +290,12 @@ def _numeric_column(path: Path, name: str, cells: list[str], first: int = 2) -> 
     return values
 
 
-def read_npz(path: str | Path, require_target: bool = True, select: Select | None = None) -> Table:
+def read_npz(
+    path: str | Path,
+    require_target: bool = True,
+    select: Select | None = None,
+    dtype: Any = np.float64,
+) -> Table:
     """An ``.npz`` archive holding ``X`` ``(m, n)`` and ``y`` ``(m,)``.
 
     With ``select``, only the selected rows of ``X`` are read from the archive (when ``X`` is
@@ -227,13 +329,13 @@ def read_npz(path: str | Path, require_target: bool = True, select: Select | Non
     rows = range(total) if chosen is None else chosen[0]
     if y.size:
         y = y[rows.start : rows.stop]
-    if not np.isfinite(X).all():
+    if X.dtype.kind == "f" and not np.isfinite(X.sum()) and not np.isfinite(X).all():
         row, column = (int(i) for i in np.argwhere(~np.isfinite(X))[0])
         raise DataError(
             f"{path}: 'X' has a non-finite value at row {row + rows.start}, column {column}"
         )
     names = [f"x{i}" for i in range(X.shape[1])]
-    return Table(X.astype(np.float64), y, names, "y", rows, total)
+    return Table(X.astype(dtype, copy=False), y, names, "y", rows, total)
 
 
 def _npz_rows(path: Path, select: Select) -> tuple[np.ndarray, tuple[range, int]]:
@@ -308,6 +410,7 @@ def read_idx_pair(
     labels: str | None = None,
     require_target: bool = True,
     select: Select | None = None,
+    dtype: Any = np.float64,
 ) -> Table:
     """MNIST images (``*-images-idx3-ubyte``) and their labels file.
 
@@ -326,7 +429,7 @@ def read_idx_pair(
     else:
         labels_path = Path(labels)
     chosen = range(total) if select is None else select(total)
-    X = images.reshape(len(chosen), -1).astype(np.float64)
+    X = images.reshape(len(chosen), -1).astype(dtype)
     names = [f"pixel{i}" for i in range(X.shape[1])]
     if not labels_path.exists():
         if not require_target:

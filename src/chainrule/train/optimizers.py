@@ -58,6 +58,15 @@ class Optimizer(ABC):
             "state": {k: v.copy() for k, v in self.state.items()},
         }
 
+    def snapshot(self) -> tuple[float, int, dict[str, np.ndarray]]:
+        """The state an epoch changes, cheaply: ``(learning_rate, t, buffer copies)``."""
+        return self.learning_rate, self.t, {k: v.copy() for k, v in self.state.items()}
+
+    def restore(self, snapshot: tuple[float, int, dict[str, np.ndarray]]) -> None:
+        """Go back to a :meth:`snapshot`."""
+        self.learning_rate, self.t, state = snapshot
+        self.state = {k: v.copy() for k, v in state.items()}
+
     def load_state_dict(self, saved: dict[str, Any]) -> None:
         """Continue from :meth:`state_dict`: the learning rate, step count and buffers."""
         self.learning_rate = saved["hyperparameters"]["learning_rate"]

@@ -136,6 +136,7 @@ class Trainer:
         self.best_theta: np.ndarray | None = None
         self.no_improvement = 0
         self.checkpoint_extras: tuple[dict[str, Any], dict[str, np.ndarray]] = ({}, {})
+        self._draws = True
 
     # ------------------------------------------------------------------ the loop
 
@@ -170,6 +171,8 @@ class Trainer:
             validation = self._checked(*validation)
         m = self.strategy.bind(self.net, X, Y, w)
         batch = m if self.batch_size is None else min(self.batch_size, m)
+        # whether an epoch draws from the network's generator (shuffling, dropout masks)
+        self._draws = bool((self.shuffle and batch < m) or self.net.dropout)
         boundary = self._snapshot()  # the state after the last completed epoch
         try:
             # Overflow is detected and reported as one clear error, not a stream of warnings.
@@ -245,11 +248,12 @@ class Trainer:
         return total / weight
 
     def _snapshot(self) -> dict[str, Any]:
-        """Everything an epoch changes, to go back to if the next one is interrupted."""
+        """Everything an epoch changes, to go back to if the next one is interrupted (taken
+        after every epoch, so kept cheap: the generator's state only when an epoch draws)."""
         return {
             "theta": self.net.theta.copy(),
-            "optimizer": self.optimizer.state_dict(),
-            "rng": self.net.rng.bit_generator.state,
+            "optimizer": self.optimizer.snapshot(),
+            "rng": self.net.rng.bit_generator.state if self._draws else None,
             "epochs_done": self.epochs_done,
             "recorded": len(self.history.cost),
             "dynamics": len(self.history.dynamics),
@@ -259,8 +263,9 @@ class Trainer:
 
     def _restore(self, snapshot: dict[str, Any]) -> None:
         self.net.theta[...] = snapshot["theta"]
-        self.optimizer.load_state_dict(snapshot["optimizer"])
-        self.net.rng.bit_generator.state = snapshot["rng"]
+        self.optimizer.restore(snapshot["optimizer"])
+        if snapshot["rng"] is not None:
+            self.net.rng.bit_generator.state = snapshot["rng"]
         self.epochs_done = snapshot["epochs_done"]
         for record in (
             self.history.cost,
@@ -382,11 +387,19 @@ class Trainer:
 FAR_FROM_UNIT_SCALE = 100.0
 
 
+SCALE_SAMPLE = 4096  # examples looked at: enough to tell a scale of 100 from one of 1
+
+
 def warn_if_far_from_unit_scale(X: np.ndarray) -> None:
     """Warn once (``UserWarning``) when a feature of ``X`` ``(n[0], m)`` has a standard
     deviation or a mean beyond 100: gradient descent with the usual learning rates then
-    saturates units or takes steps of the wrong size, and a network can learn nothing."""
-    mean, std = X.mean(axis=1), X.std(axis=1)
+    saturates units or takes steps of the wrong size, and a network can learn nothing.
+
+    The scale is estimated on at most 4096 evenly spaced examples, so the check costs nothing
+    next to training and allocates nothing of ``X``'s size."""
+    sample = X[:, :: max(1, X.shape[1] // SCALE_SAMPLE)]
+    mean = sample.mean(axis=1, dtype=np.float64)
+    std = sample.std(axis=1, dtype=np.float64)
     worst = int(np.argmax(np.maximum(np.abs(mean), std)))
     if max(abs(mean[worst]), std[worst]) > FAR_FROM_UNIT_SCALE:
         warnings.warn(
