@@ -28,7 +28,14 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-SYSTEMS = ("chainrule", "chainrule-float64", "numpy-loop", "pytorch", "scikit-learn")
+SYSTEMS = (
+    "chainrule",
+    "chainrule-1-thread",
+    "chainrule-float64",
+    "numpy-loop",
+    "pytorch",
+    "scikit-learn",
+)
 # This machine sets these for older OpenBLAS builds; they force an older, slower kernel than a
 # user's NumPy runs. Every timed process runs with both unset (and prints its kernel).
 FORCED_BLAS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
@@ -113,9 +120,13 @@ def make_data(workload: Workload, dtype: str = "float32") -> tuple[np.ndarray, n
 # ---------------------------------------------------------------------- the systems
 
 
-def run_chainrule(workload: Workload, X: np.ndarray, y: np.ndarray, dtype: str) -> float:
+def run_chainrule(
+    workload: Workload, X: np.ndarray, y: np.ndarray, dtype: str, threads: int | None = None
+) -> float:
     import chainrule as cr
+    from chainrule.core.threads import configure, settings
 
+    configure(threads=threads or settings.threads)  # elementwise threads (matmuls: the BLAS's)
     output = "sigmoid" if workload.layers[-1] == 1 else "softmax"
     Y = y.reshape(1, -1) if output == "sigmoid" else np.eye(workload.layers[-1], dtype=dtype)[y].T
     Y = Y.astype(dtype)
@@ -235,6 +246,7 @@ def run_sklearn(workload: Workload, X: np.ndarray, y: np.ndarray, dtype: str) ->
 
 RUNNERS = {
     "chainrule": lambda w, X, y: run_chainrule(w, X, y, "float32"),
+    "chainrule-1-thread": lambda w, X, y: run_chainrule(w, X, y, "float32", threads=1),
     "chainrule-float64": lambda w, X, y: run_chainrule(w, X, y, "float64"),
     "numpy-loop": lambda w, X, y: run_numpy_loop(w, X, y, "float32"),
     "pytorch": lambda w, X, y: run_pytorch(w, X, y, "float32"),
@@ -296,7 +308,9 @@ def _timed(function) -> float:
 
 
 def available(system: str) -> bool:
-    module = {"pytorch": "torch", "scikit-learn": "sklearn"}.get(system, "chainrule")
+    module = {"pytorch": "torch", "scikit-learn": "sklearn", "numpy-loop": "numpy"}.get(
+        system, "chainrule"
+    )
     try:
         __import__(module)
     except ImportError:

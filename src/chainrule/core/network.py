@@ -15,6 +15,7 @@ or a gradient message is a single array.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,7 @@ import numpy as np
 from chainrule.core.activations import Activation, LeakyReLU, get_activation
 from chainrule.core.initializers import initial_weights
 from chainrule.core.outputs import Output, get_output
+from chainrule.core.threads import in_row_blocks
 from chainrule.core.validation import (
     as_examples,
     as_targets,
@@ -32,6 +34,13 @@ from chainrule.core.validation import (
     check_positive,
 )
 from chainrule.errors import ConfigurationError
+
+
+def times_derivative(
+    g: Activation, dA: np.ndarray, Z: np.ndarray, A: np.ndarray, G: np.ndarray
+) -> None:
+    """``dA <- dA * g'(Z)``, the elementwise half of eq. B4; ``G`` holds ``g'(Z)``."""
+    np.multiply(dA, g.derivative(Z, A, out=G), out=dA)
 
 
 def parameter_count(layer_sizes: Sequence[int]) -> int:
@@ -252,7 +261,7 @@ class Network:
             if l == self.L:
                 self.output.activation(Z[l], out=A[l])  # F3: A[L] = g[L](Z[L])
                 break
-            self.g[l].value(Z[l], out=A[l])  # F2: A[l] = g[l](Z[l])
+            in_row_blocks(self.g[l].value, Z[l], A[l])  # F2: A[l] = g[l](Z[l])
             if D[l] is not None:
                 A[l] *= D[l]  # R2: A[l] = A[l] * D[l]
         return cache
@@ -295,8 +304,9 @@ class Network:
                     dA_prev *= D[l - 1]  # R2: dA[l-1] = dA[l-1] * D[l-1]
                     # A[l-1] holds the masked activation; g' needs g(Z) itself
                     A_prev = g.value(Z[l - 1])
-                # B4: dZ[l-1] = dA[l-1] * g'(Z[l-1])
-                dZ = np.multiply(dA_prev, g.derivative(Z[l - 1], A_prev, out=G[l - 1]), out=dA_prev)
+                # B4: dZ[l-1] = dA[l-1] * g'(Z[l-1]), in place
+                in_row_blocks(partial(times_derivative, g), dA_prev, Z[l - 1], A_prev, G[l - 1])
+                dZ = dA_prev
         return grads
 
     def l2_cost(self, m: float) -> float:

@@ -115,8 +115,8 @@ class SigmoidCrossEntropy(Output):
     """Sigmoid output with binary cross-entropy, one independent probability per unit.
 
     ``J = -1/m sum_i [y log a + (1 - y) log(1 - a)]``, with ``a = sigmoid(z)``, summed over
-    the output units too. From the logit this is ``log(1 + e^z) - z y``
-    (``= max(z, 0) - z y + log(1 + e^-|z|)``), finite for every finite ``z``.
+    the output units too. From the logit this is ``max(z, 0) - z y + log(1 + e^-|z|)``, which
+    is finite for every finite ``z``.
     """
 
     name = "sigmoid"
@@ -126,9 +126,9 @@ class SigmoidCrossEntropy(Output):
         return Sigmoid().value(Z, out)
 
     def losses(self, Z: np.ndarray, Y: np.ndarray) -> np.ndarray:
-        # C1 from the logits: -[y log σ(z) + (1 - y) log(1 - σ(z))] = log(1 + e^z) - z y, and
-        # logaddexp(0, z) = log(1 + e^z) = max(z, 0) + log(1 + e^-|z|) without overflow
-        return np.logaddexp(0, Z) - Z * Y
+        # C1 from the logits: -[y log σ(z) + (1 - y) log(1 - σ(z))] = log(1 + e^z) - z y,
+        # written max(z, 0) + log(1 + e^-|z|) - z y so that e^-|z| <= 1 never overflows
+        return np.maximum(Z, 0) - Z * Y + np.log1p(np.exp(-np.abs(Z)))
 
     def predict(self, A: np.ndarray) -> np.ndarray:
         """0/1 labels ``(n[L], m)``: 1 where ``A[L] >= 0.5``."""

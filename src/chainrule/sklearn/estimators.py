@@ -66,8 +66,9 @@ class ScikitLearnAdam(Adam):
 
     name = "sklearn_adam"
 
-    def _update(self, theta: np.ndarray, g: np.ndarray) -> None:
-        m, v, work = self.state["m"], self.state["v"], self._work
+    def _update(
+        self, theta: np.ndarray, g: np.ndarray, work: np.ndarray, m: np.ndarray, v: np.ndarray
+    ) -> None:
         m *= self.beta_1
         m += np.multiply(1 - self.beta_1, g, out=work)
         v *= self.beta_2

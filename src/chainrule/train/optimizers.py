@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from chainrule.core.threads import in_row_blocks
 from chainrule.core.validation import check_fraction, check_positive, lookup
 
 
@@ -39,11 +40,16 @@ class Optimizer(ABC):
             # one scratch vector, reused every step, so an update allocates nothing
             self._work = np.empty_like(theta)
         self.t += 1
-        self._update(theta, g)
+        # elementwise: large vectors are updated a block at a time on several threads
+        state = (self.state[name] for name in self.state_names)
+        in_row_blocks(self._update, theta, g, self._work, *state)
 
     @abstractmethod
-    def _update(self, theta: np.ndarray, g: np.ndarray) -> None:
-        """The update rule itself, with ``self.t`` already counting this step."""
+    def _update(
+        self, theta: np.ndarray, g: np.ndarray, work: np.ndarray, *state: np.ndarray
+    ) -> None:
+        """The update rule itself, on (a block of) ``theta``, ``g``, a scratch vector and the
+        state buffers in the order of ``state_names``; ``self.t`` already counts this step."""
 
     def hyperparameters(self) -> dict[str, Any]:
         """The constructor arguments, enough to rebuild an identical optimiser."""
@@ -89,8 +95,8 @@ class GradientDescent(Optimizer):
 
     name = "gd"
 
-    def _update(self, theta: np.ndarray, g: np.ndarray) -> None:
-        theta -= np.multiply(self.learning_rate, g, out=self._work)  # U1: theta -= alpha dtheta
+    def _update(self, theta: np.ndarray, g: np.ndarray, work: np.ndarray) -> None:
+        theta -= np.multiply(self.learning_rate, g, out=work)  # U1: theta -= alpha dtheta
 
 
 class SGD(Optimizer):
@@ -108,19 +114,18 @@ class SGD(Optimizer):
         self.momentum = check_fraction("momentum", momentum)
         self.nesterov = bool(nesterov)
 
-    def _update(self, theta: np.ndarray, g: np.ndarray) -> None:
-        v = self.state["velocity"]
+    def _update(self, theta: np.ndarray, g: np.ndarray, work: np.ndarray, v: np.ndarray) -> None:
         if self.t == 1:
             v[...] = g
         else:
             v *= self.momentum
             v += g
         if self.nesterov:
-            step = np.multiply(self.momentum, v, out=self._work)
+            step = np.multiply(self.momentum, v, out=work)
             step += g
         else:
             step = v
-        theta -= np.multiply(self.learning_rate, step, out=self._work)
+        theta -= np.multiply(self.learning_rate, step, out=work)
 
     def hyperparameters(self) -> dict[str, Any]:
         return {
@@ -141,8 +146,7 @@ class RMSprop(Optimizer):
         self.rho = check_fraction("rho", rho)
         self.epsilon = check_positive("epsilon", epsilon)
 
-    def _update(self, theta: np.ndarray, g: np.ndarray) -> None:
-        s, work = self.state["square_avg"], self._work
+    def _update(self, theta: np.ndarray, g: np.ndarray, work: np.ndarray, s: np.ndarray) -> None:
         s *= self.rho
         np.multiply(g, g, out=work)
         s += np.multiply(1 - self.rho, work, out=work)
@@ -177,8 +181,9 @@ class Adam(Optimizer):
         self.beta_2 = check_fraction("beta_2", beta_2)
         self.epsilon = check_positive("epsilon", epsilon)
 
-    def _update(self, theta: np.ndarray, g: np.ndarray) -> None:
-        m, v, work = self.state["m"], self.state["v"], self._work
+    def _update(
+        self, theta: np.ndarray, g: np.ndarray, work: np.ndarray, m: np.ndarray, v: np.ndarray
+    ) -> None:
         m *= self.beta_1
         m += np.multiply(1 - self.beta_1, g, out=work)
         v *= self.beta_2
@@ -220,9 +225,11 @@ class AdamW(Adam):
         super().__init__(learning_rate, beta_1, beta_2, epsilon)
         self.weight_decay = check_positive("weight_decay", weight_decay, allow_zero=True)
 
-    def _update(self, theta: np.ndarray, g: np.ndarray) -> None:
+    def _update(
+        self, theta: np.ndarray, g: np.ndarray, work: np.ndarray, m: np.ndarray, v: np.ndarray
+    ) -> None:
         theta *= 1 - self.learning_rate * self.weight_decay
-        super()._update(theta, g)
+        super()._update(theta, g, work, m, v)
 
     def hyperparameters(self) -> dict[str, Any]:
         return {**super().hyperparameters(), "weight_decay": self.weight_decay}

@@ -206,7 +206,8 @@ class Trainer:
         for _ in range(epochs):
             epoch = self.epochs_done + 1
             cost = self._run_epoch(m, batch)
-            if not np.isfinite(cost) or not np.isfinite(net.theta).all():
+            # one sum (in float64, so large finite parameters cannot overflow it) checks theta
+            if not (math.isfinite(cost) and math.isfinite(net.theta.sum(dtype=np.float64))):
                 self._restore(boundary)
                 previous = f"{self.history.cost[-1]:.6g}" if self.history.cost else "none yet"
                 raise TrainingDivergedError(
