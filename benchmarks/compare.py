@@ -18,6 +18,7 @@ examples processed.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import resource
@@ -59,13 +60,13 @@ class Workload:
         return float(per_example) * self.examples * self.epochs
 
     def tiny(self) -> Workload:
-        examples = min(self.examples, 4 * self.batch_size)
+        examples = min(self.examples, 2 * self.batch_size)
         return Workload(
             self.name,
             self.layers,
             examples,
             self.batch_size,
-            min(self.epochs, 3),
+            min(self.epochs, 2),
             self.learning_rate,
             self.description + " (tiny)",
         )
@@ -308,14 +309,9 @@ def _timed(function) -> float:
 
 
 def available(system: str) -> bool:
-    module = {"pytorch": "torch", "scikit-learn": "sklearn", "numpy-loop": "numpy"}.get(
-        system, "chainrule"
-    )
-    try:
-        __import__(module)
-    except ImportError:
-        return False
-    return True
+    """Whether the package a system needs is installed (found, not imported: slow)."""
+    module = {"pytorch": "torch", "scikit-learn": "sklearn"}.get(system, "numpy")
+    return importlib.util.find_spec(module) is not None
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -334,11 +330,12 @@ def main(argv: list[str] | None = None) -> None:
         return
 
     if args.worker:
-        system, names = args.worker
-        rows = {}
-        for name in names.split(","):
-            workload = WORKLOADS[name].tiny() if args.tiny else WORKLOADS[name]
-            rows[name] = worker(system, workload, args.repeat)
+        systems, names = args.worker
+        rows: dict[str, dict] = {}
+        for system in systems.split(","):
+            for name in names.split(","):
+                workload = WORKLOADS[name].tiny() if args.tiny else WORKLOADS[name]
+                rows.setdefault(system, {})[name] = worker(system, workload, args.repeat)
         print(json.dumps(rows))
         return
 
@@ -359,22 +356,30 @@ def main(argv: list[str] | None = None) -> None:
     names = args.workloads.split(",")
     measured: dict[str, dict] = {name: {} for name in names}
     # A fresh process per system and workload, one at a time, so each time and peak memory
-    # is its own; a tiny run (which only keeps the script working) runs each system's
-    # workloads in one process, all systems at once.
-    jobs = []
+    # is its own. A tiny run only keeps the script working: it runs the NumPy-only systems
+    # in one process and the others each in one, all at once.
+    systems = []
     for system in args.systems.split(","):
-        if not available(system):
+        if available(system):
+            systems.append(system)
+        else:
             for name in names:
                 measured[name][system] = {"skipped": "not installed"}
-            continue
-        for group in [names] if args.tiny else [[name] for name in names]:
-            jobs.append((system, group, start_worker(system, group, args.repeat, args.tiny)))
+    if args.tiny:
+        numpy_only = [s for s in systems if s.startswith("chainrule") or s == "numpy-loop"]
+        groups = [(numpy_only, names)] + [([s], names) for s in systems if s not in numpy_only]
+    else:
+        groups = [([system], [name]) for system in systems for name in names]
+    jobs = []
+    for group in groups:
+        if group[0]:
+            jobs.append(start_worker(*group, args.repeat, args.tiny))
             if not args.tiny:
-                jobs[-1][2].wait()
-    for system, group, process in jobs:
-        rows = finish_worker(process)
-        for name in group:
-            measured[name][system] = rows[name]
+                jobs[-1].wait()
+    for process in jobs:
+        for system, rows in finish_worker(process).items():
+            for name, row in rows.items():
+                measured[name][system] = row
     for name in names:
         workload = WORKLOADS[name].tiny() if args.tiny else WORKLOADS[name]
         rows = measured[name]
@@ -397,9 +402,9 @@ def main(argv: list[str] | None = None) -> None:
         print_table(results)
 
 
-def start_worker(system: str, names: list[str], repeat: int, tiny: bool) -> subprocess.Popen:
-    """Start timing ``system`` on the workloads ``names`` in a fresh process."""
-    command = [sys.executable, __file__, "--worker", system, ",".join(names)]
+def start_worker(systems: list[str], names: list[str], repeat: int, tiny: bool) -> subprocess.Popen:
+    """Start timing ``systems`` on the workloads ``names`` in a fresh process."""
+    command = [sys.executable, __file__, "--worker", ",".join(systems), ",".join(names)]
     command += ["--repeat", str(repeat)] + (["--tiny"] if tiny else [])
     return subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=user_environment()
@@ -407,7 +412,7 @@ def start_worker(system: str, names: list[str], repeat: int, tiny: bool) -> subp
 
 
 def finish_worker(process: subprocess.Popen) -> dict:
-    """A worker's rows by workload, once it has finished."""
+    """A worker's rows by system and workload, once it has finished."""
     out, err = process.communicate()
     if process.returncode != 0:
         raise RuntimeError(f"benchmark worker {process.args[3:5]} failed:\n{err}")
