@@ -69,11 +69,7 @@ class ScikitLearnAdam(Adam):
     def _update(
         self, theta: np.ndarray, g: np.ndarray, work: np.ndarray, m: np.ndarray, v: np.ndarray
     ) -> None:
-        m *= self.beta_1
-        m += np.multiply(1 - self.beta_1, g, out=work)
-        v *= self.beta_2
-        np.multiply(g, g, out=work)
-        v += np.multiply(1 - self.beta_2, work, out=work)
+        self._moments(g, work, m, v)
         step = self.learning_rate * np.sqrt(1 - self.beta_2**self.t) / (1 - self.beta_1**self.t)
         np.sqrt(v, out=work)
         work += self.epsilon

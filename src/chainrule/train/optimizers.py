@@ -181,14 +181,18 @@ class Adam(Optimizer):
         self.beta_2 = check_fraction("beta_2", beta_2)
         self.epsilon = check_positive("epsilon", epsilon)
 
-    def _update(
-        self, theta: np.ndarray, g: np.ndarray, work: np.ndarray, m: np.ndarray, v: np.ndarray
-    ) -> None:
+    def _moments(self, g: np.ndarray, work: np.ndarray, m: np.ndarray, v: np.ndarray) -> None:
+        """``m = beta_1 m + (1 - beta_1) g`` and ``v = beta_2 v + (1 - beta_2) g^2``, in place."""
         m *= self.beta_1
         m += np.multiply(1 - self.beta_1, g, out=work)
         v *= self.beta_2
         np.multiply(g, g, out=work)
         v += np.multiply(1 - self.beta_2, work, out=work)
+
+    def _update(
+        self, theta: np.ndarray, g: np.ndarray, work: np.ndarray, m: np.ndarray, v: np.ndarray
+    ) -> None:
+        self._moments(g, work, m, v)
         # theta -= alpha m_hat / (sqrt(v_hat) + eps), with m_hat = m / (1 - beta_1^t) and
         # v_hat = v / (1 - beta_2^t), assembled in the scratch vector
         np.multiply(v, 1 / (1 - self.beta_2**self.t), out=work)
