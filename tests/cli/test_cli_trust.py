@@ -53,7 +53,10 @@ def csv_model(tmp_path_factory):
     label = (X[:, 0] - 2 * X[:, 2] > 0).astype(int) + (X[:, 1] > 1).astype(int)
     data = write_csv(folder / "train.csv", ["a", "b", "c"], X, label)
     model = folder / "model.npz"
-    done = run("train", "--data", data, "--epochs", "200", "--hidden", "8", "--save", model)
+    done = run(
+        "train", "--data", data, "--epochs", "200", "--hidden", "8", "--save", model,
+        "--checkpoint-every", "50", "--plot", folder / "curves.png", umask=0o022,
+    )  # fmt: skip
     assert done.returncode == 0, done.stderr
     return folder, model, X
 
@@ -105,16 +108,12 @@ def test_resume_refuses_options_that_contradict_the_saved_run(tmp_path):
     assert json.loads(resumed.stdout)["epochs"] == 8
 
 
-def test_written_files_get_the_mode_an_ordinary_open_would(tmp_path):
-    model, curves, out = tmp_path / "m.npz", tmp_path / "m.png", tmp_path / "p.csv"
-    trained = run(
-        "train", "--data", "two-moons", "--epochs", "20", "--save", model,
-        "--checkpoint-every", "5", "--plot", curves, umask=0o022,
-    )  # fmt: skip
-    assert trained.returncode == 0, trained.stderr
-    predicted = run("predict", "--model", model, "--data", "two-moons", "-o", out, umask=0o022)
+def test_written_files_get_the_mode_an_ordinary_open_would(csv_model):
+    folder, model, _ = csv_model  # trained, checkpointed and plotted under umask 022
+    out = folder / "predictions.csv"
+    predicted = run("predict", "--model", model, "--data", folder / "train.csv", "-o", out)
     assert predicted.returncode == 0, predicted.stderr
-    for path in (model, curves, out):
+    for path in (model, folder / "curves.png", out):
         assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
     # umask 077 and a replaced file's own mode: tests/io/test_atomic.py, in this process
 

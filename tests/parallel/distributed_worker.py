@@ -1,8 +1,8 @@
-"""Run by ``mpiexec -n N python distributed_worker.py CASE OUT``; also imported by the tests.
+"""Run by ``mpiexec -n N python distributed_worker.py CASES OUT``; also imported by the tests.
 
-Trains one of the :data:`CASES` data-parallel and writes each rank's final parameters and
-cost history to ``OUT/rank{r}.npz``. :func:`train` with ``comm=None`` is the single-process
-reference the test compares them with.
+Trains each of the comma-separated :data:`CASES` data-parallel and writes each rank's final
+parameters and cost history to ``OUT/CASE-rank{r}.npz``. :func:`train` with ``comm=None`` is
+the single-process reference the test compares them with.
 """
 
 from __future__ import annotations
@@ -104,8 +104,10 @@ def train(case: str, comm=None, seed: int = 3) -> tuple[np.ndarray, list[float]]
 if __name__ == "__main__":
     from mpi4py import MPI
 
-    case, out = sys.argv[1], Path(sys.argv[2])
-    if case == "mismatched-seeds":
+    cases, out = sys.argv[1], Path(sys.argv[2])
+    if cases == "mismatched-seeds":
         train("sgd", MPI.COMM_WORLD, seed=MPI.COMM_WORLD.Get_rank())
-    theta, cost = train(case, MPI.COMM_WORLD)
-    np.savez(out / f"rank{MPI.COMM_WORLD.Get_rank()}.npz", theta=theta, cost=np.array(cost))
+    for case in cases.split(","):  # one launch trains several cases, one after another
+        theta, cost = train(case, MPI.COMM_WORLD)
+        rank = MPI.COMM_WORLD.Get_rank()
+        np.savez(out / f"{case}-rank{rank}.npz", theta=theta, cost=np.array(cost))

@@ -137,15 +137,30 @@ def test_a_rank_holding_no_column_of_a_batch_adds_nothing_to_its_gradient():
 # ---------------------------------------------------------------------- with MPI
 
 
+@pytest.fixture(scope="module")
+def trained_on_ranks(tmp_path_factory):
+    """Every case trained on 2 and on 3 ranks: one launch per rank count (a launch costs more
+    than training a case)."""
+    folders = {}
+    for ranks in (2, 3):
+        folder = tmp_path_factory.mktemp(f"ranks{ranks}")
+        cases = ",".join(sorted(distributed_worker.CASES))
+        done = mpiexec(
+            ranks, sys.executable, str(HERE / "distributed_worker.py"), cases, str(folder)
+        )
+        assert done.returncode == 0, done.stderr
+        folders[ranks] = folder
+    return folders
+
+
 @needs_mpi
 @pytest.mark.parametrize("ranks", [2, 3])
 @pytest.mark.parametrize("case", sorted(distributed_worker.CASES))
-def test_ranks_train_the_parameters_of_one_process(case, ranks, tmp_path):
+def test_ranks_train_the_parameters_of_one_process(case, ranks, trained_on_ranks):
     """2 and 3 ranks, float64: the parameters of one process within 1e-10, on every rank."""
-    done = mpiexec(ranks, sys.executable, str(HERE / "distributed_worker.py"), case, str(tmp_path))
-    assert done.returncode == 0, done.stderr
     theta, cost = distributed_worker.train(case)
-    results = [np.load(tmp_path / f"rank{r}.npz") for r in range(ranks)]
+    folder = trained_on_ranks[ranks]
+    results = [np.load(folder / f"{case}-rank{r}.npz") for r in range(ranks)]
     for result in results:
         assert np.abs(result["theta"] - theta).max() < 1e-10
         np.testing.assert_allclose(result["cost"], cost, rtol=1e-10)
