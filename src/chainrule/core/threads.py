@@ -13,8 +13,8 @@ threads make the relu backward step 1.4x faster on a 4 MB float32 array and an A
 (several passes, fused per block) 1.9x, but lose on arrays of 1 MB and less, where the pool
 costs more than it saves; hence splitting from 2^20 elements. A probe on a 16-core machine
 found 4 to 8 threads 2x to 4.5x faster on 4 to 16 MB and 16 threads slower. The thread count
-is the number of cores, at most 8; ``CHAINRULE_THREADS=1`` (or :func:`configure`) turns it
-off.
+is the number of cores, at most 8, unless ``OMP_NUM_THREADS`` says less;
+``CHAINRULE_THREADS=1`` (or :func:`configure`) turns it off.
 """
 
 from __future__ import annotations
@@ -38,9 +38,12 @@ class Settings:
 
 
 def _default_threads() -> int:
-    configured = os.environ.get("CHAINRULE_THREADS", "")
-    if configured.isdigit() and int(configured) > 0:
-        return int(configured)
+    """``CHAINRULE_THREADS``, else ``OMP_NUM_THREADS`` (the limit users and MPI jobs already
+    set for the BLAS), else the number of cores, at most 8."""
+    for variable in ("CHAINRULE_THREADS", "OMP_NUM_THREADS"):
+        configured = os.environ.get(variable, "")
+        if configured.isdigit() and int(configured) > 0:
+            return int(configured)
     return max(1, min(os.cpu_count() or 1, 8))
 
 
