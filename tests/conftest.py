@@ -70,3 +70,21 @@ def torch_params(net):
         k: torch.tensor(v.copy(), dtype=torch.float64, requires_grad=True)
         for k, v in net.params.items()
     }
+
+
+def interrupt_once_saved(command, saved, env=None, timeout=120):
+    """Start ``command``, wait for its first checkpoint ``saved``, press Ctrl-C (``SIGINT``)
+    some way into a later epoch; returns ``(exit status, stderr)``."""
+    import signal
+    import subprocess
+    import time
+
+    process = subprocess.Popen(
+        [*map(str, command)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+    deadline = time.monotonic() + timeout
+    while not saved.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=timeout)
+    return process.returncode, err

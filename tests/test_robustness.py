@@ -21,6 +21,8 @@ from chainrule.errors import (
 from chainrule.io.modelfile import read_model_file
 from chainrule.train.optimizers import get_optimizer
 
+from conftest import interrupt_once_saved
+
 X_OK = np.random.default_rng(0).normal(size=(3, 6))
 Y_OK = np.array([[0, 1, 0, 1, 1, 0]], dtype=float)
 
@@ -277,18 +279,11 @@ TRAIN = (
 def test_ctrl_c_saves_a_checkpoint_that_resumes_exactly(tmp_path):
     pytest.importorskip("typer")
     interrupted, straight = tmp_path / "interrupted.npz", tmp_path / "straight.npz"
-    process = subprocess.Popen(
+    status, err = interrupt_once_saved(
         chainrule_command(*TRAIN, "--save", interrupted, "--checkpoint-every", "1", "--json"),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        interrupted,
     )
-    deadline = time.monotonic() + 120
-    while not interrupted.exists() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    process.send_signal(signal.SIGINT)  # some way into a later epoch
-    _, err = process.communicate(timeout=120)
-    assert process.returncode == 130, err
+    assert status == 130, err
     assert "interrupted after epoch" in err and "--resume" in err and "Traceback" not in err
     stopped_at = cr.Trainer.resume(interrupted).epochs_done
     assert 1 <= stopped_at < 60

@@ -11,10 +11,8 @@ import importlib.util
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +26,8 @@ from chainrule.parallel.mpi import launched_size, shard_rows, world
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 import distributed_worker  # noqa: E402
+
+from conftest import interrupt_once_saved  # noqa: E402
 
 MPIEXEC = shutil.which(
     "mpiexec", path=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
@@ -256,19 +256,12 @@ def test_ctrl_c_under_mpiexec_stops_every_rank_at_one_step_and_resumes_exactly(t
     options += ["--batch-size", "16", "--epochs", "25", "--dtype", "float64"]
     chainrule = [sys.executable, "-m", "chainrule"]
     command = [MPIEXEC, "-n", "2", *chainrule, *options]
-    process = subprocess.Popen(
-        [*command, "--save", str(interrupted), "--checkpoint-every", "1", "--json"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    status, err = interrupt_once_saved(  # mpiexec passes the SIGINT to every rank
+        [*command, "--save", interrupted, "--checkpoint-every", "1", "--json"],
+        interrupted,
         env=MPI_ENV,
     )
-    deadline = time.monotonic() + 120
-    while not interrupted.exists() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    process.send_signal(signal.SIGINT)  # mpiexec passes it to every rank
-    _, err = process.communicate(timeout=120)
-    assert process.returncode == 130, err
+    assert status == 130, err
     assert err.count("interrupted after epoch") == 1 and "Traceback" not in err  # rank 0 only
     stopped_at = cr.Trainer.resume(interrupted).epochs_done
     assert 1 <= stopped_at < 25
