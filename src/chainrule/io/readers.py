@@ -1,9 +1,9 @@
 """Readers for user data files: CSV, NPZ and MNIST's IDX format.
 
-Each returns a :class:`Table`: features as rows ``X`` ``(m, n[0])`` of float64, the raw target
-column ``y`` (numbers, or strings for class names in a CSV), and the feature names. Every
-problem is a :class:`~chainrule.errors.DataError` naming the file and, where there is one, the
-column and row.
+Each returns a :class:`Table`: features as rows ``X`` ``(m, n[0])`` in the float dtype asked
+for (float64 by default), the raw target column ``y`` (numbers, or strings for class names in
+a CSV), and the feature names. Every problem is a :class:`~chainrule.errors.DataError` naming
+the file and, where there is one, the column and row.
 
 Data-parallel training reads a shard: ``select`` maps the number of data rows in the file to
 the range of rows this process keeps, and only those rows are parsed (CSV) or read from disk
@@ -135,10 +135,12 @@ def read_csv(
     return replace(table, X=table.X.astype(dtype, copy=False))
 
 
-def _csv_layout(path: Path, select: Select | None) -> tuple[list[str], int, range, int, int | None]:
-    """``(header, raw line index of the header, rows chosen, total data rows, lines to skip
-    before the first chosen row)``: with ``select``, a scan of the file's lines (blank lines
-    are not data rows); without, the header alone."""
+def _csv_layout(path: Path, select: Select | None) -> tuple[list[str], int, range | None, int]:
+    """``(header, lines to skip before the first row read, rows chosen, total data rows)``.
+
+    With ``select``, the file's lines are scanned once (blank lines are not data rows) to
+    find where the chosen rows start; without, only the header is read, and the rows chosen
+    and their total are ``None`` and 0 (the parse tells them)."""
     with _open_text(path) as handle:
         header_line, header_text = -1, ""
         for number, line in enumerate(handle):
@@ -149,23 +151,22 @@ def _csv_layout(path: Path, select: Select | None) -> tuple[list[str], int, rang
             raise _NotForNumPy
         header = [h.strip() for h in next(csv.reader([header_text]))]
         if select is None:
-            return header, header_line, range(0), -1, header_line + 1
+            return header, header_line + 1, None, 0
         starts = []  # the raw line index of each data row
         for number, line in enumerate(handle, start=header_line + 1):
             if line.strip():
                 starts.append(number)
-    total = len(starts)
-    chosen = select(total)
-    if not total or not len(chosen):
+    chosen = select(len(starts))
+    if not starts or not len(chosen):
         raise _NotForNumPy
-    return header, header_line, chosen, total, starts[chosen.start]
+    return header, starts[chosen.start], chosen, len(starts)
 
 
 def _read_csv_with_numpy(
     path: Path, target: str | None, require_target: bool, select: Select | None, dtype: Any
 ) -> Table:
     try:
-        header, _, chosen, total, skip = _csv_layout(path, select)
+        header, skip, chosen, total = _csv_layout(path, select)
     except (UnicodeDecodeError, OSError, csv.Error, StopIteration):
         raise _NotForNumPy from None
     if len(header) < 2 or len(set(header)) != len(header):
@@ -183,18 +184,20 @@ def _read_csv_with_numpy(
         return labels.setdefault(text, len(labels))
 
     converters = {} if target_index is None else {target_index: code_of}
+    max_rows = None if chosen is None else len(chosen)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # "empty input" and the like: the line reader says
             table = np.loadtxt(
-                path, delimiter=",", skiprows=skip, max_rows=len(chosen) if select else None,
+                path, delimiter=",", skiprows=skip, max_rows=max_rows,
                 dtype=dtype, converters=converters, quotechar='"', ndmin=2, encoding="utf-8",
             )  # fmt: skip
     except (ValueError, UnicodeDecodeError, UserWarning, OSError, EOFError):
         raise _NotForNumPy from None
     if table.shape[1] != len(header) or not len(table):
         raise _NotForNumPy
-    rows = chosen if select else range(len(table))
+    if chosen is None:
+        chosen, total = range(len(table)), len(table)
     if target_index is None:
         X, y, names = table, np.array([]), header
     else:
@@ -206,7 +209,7 @@ def _read_csv_with_numpy(
         y = values[table[:, target_index].astype(np.intp)]
     if not np.isfinite(X.sum()) and not np.isfinite(X).all():
         raise _NotForNumPy
-    return Table(X, y, names, target_name, rows, total if select else len(table), named=True)
+    return Table(X, y, names, target_name, chosen, total, named=True)
 
 
 def _read_csv_by_line(
