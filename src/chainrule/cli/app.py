@@ -27,7 +27,6 @@ from chainrule.core.network import Network
 from chainrule.errors import ChainruleError, ConfigurationError, DataError
 from chainrule.io.atomic import atomic_write_text
 from chainrule.io.datasets import CATALOGUE, load_data
-from chainrule.io.modelfile import network_from_file, read_model_file
 from chainrule.learn.bughunt import BUGS, get_bug, hunt
 from chainrule.learn.explain import explain as explain_network
 from chainrule.learn.graph import computation_graph
@@ -366,22 +365,6 @@ def gradcheck(
         raise typer.Exit(code=1)
 
 
-def parse_activation(text: str) -> str | list[str]:
-    """``relu`` for every hidden layer, or ``relu,tanh``: one per hidden layer."""
-    return text.split(",") if "," in text else text
-
-
-def network_of(
-    model: Path | None, layers: str, activation: str, output: str, seed: int, dtype: str
-) -> Network:
-    """The network of a model file (any kind: a network, a CLI run, an estimator), or a new
-    one from the options."""
-    if model is not None:
-        return network_from_file(model, *read_model_file(model)).copy(dtype=dtype)
-    sizes = parse_sizes(layers, "--layers")
-    return Network(sizes, parse_activation(activation), output, seed=seed, dtype=dtype)
-
-
 ActivationOption = Annotated[
     str,
     typer.Option(help="Hidden activation, or one per hidden layer: relu,tanh."),
@@ -406,7 +389,7 @@ def explain(
     try:
         if format not in ("text", "markdown", "latex"):
             raise ConfigurationError(f"--format must be text, markdown or latex, not {format!r}")
-        net = network_of(model, layers, activation, output, 0, "float64")
+        net = teach.network_of(model, layers, activation, output, 0, "float64")
         explanation = explain_network(net)
     except ChainruleError as exc:
         fail(str(exc))
@@ -480,7 +463,7 @@ def graph(
         if format not in ("svg", "dot"):
             raise ConfigurationError(f"--format must be svg or dot, not {format!r}")
         check_writable(out, "--output")
-        net = network_of(model, layers, activation, output, seed, "float64")
+        net = teach.network_of(model, layers, activation, output, seed, "float64")
         step = None
         if values:
             _, X, Y = gradcheck_problem(net.layer_sizes, "relu", net.output.name, examples, seed)

@@ -1,4 +1,4 @@
-"""The data of the teaching commands (``trace``): a network and a few examples to step on."""
+"""The networks and data of the teaching commands (``explain``, ``trace``, ``graph``)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,23 @@ from chainrule.io.modelfile import network_from_file, read_model_file
 DEFAULT_LAYERS = "3,4,2,1"
 
 
+def hidden_activations(text: str) -> str | list[str]:
+    """``relu`` for every hidden layer, or ``relu,tanh``: one per hidden layer."""
+    return text.split(",") if "," in text else text
+
+
+def network_of(
+    model: Path | None, layers: str, activation: str, output: str, seed: int, dtype: str
+) -> Network:
+    """The network of a model file (any kind: a network, a CLI run, an estimator) in
+    ``dtype``, or a new one from the options (``activation``: one name, or one per hidden
+    layer, comma-separated)."""
+    if model is not None:
+        return network_from_file(model, *read_model_file(model)).copy(dtype=dtype)
+    sizes = parse_sizes(layers, "--layers")
+    return Network(sizes, hidden_activations(activation), output, seed=seed, dtype=dtype)
+
+
 def trace_problem(
     layers: str | None,
     activation: str,
@@ -33,23 +50,19 @@ def trace_problem(
     on the first ``examples`` of a data set (features standardised over the whole set) or on
     random data suited to its output (with random biases, as after some training)."""
     m = check_positive_int("--examples", examples)
-    hidden = activation.split(",") if "," in activation else activation
-    saved = None if model is None else network_from_file(model, *read_model_file(model))
     if data is None:
-        if saved is None:
+        if model is None:
             sizes = parse_sizes(layers or DEFAULT_LAYERS, "--layers")
-            return gradcheck_problem(sizes, hidden, output, m, seed)
-        _, X, Y = gradcheck_problem(saved.layer_sizes, "relu", saved.output.name, m, seed)
-        return saved.copy(dtype=dtype), X, Y
+            return gradcheck_problem(sizes, hidden_activations(activation), output, m, seed)
+        net = network_of(model, "", activation, output, seed, dtype)
+        _, X, Y = gradcheck_problem(net.layer_sizes, "relu", net.output.name, m, seed)
+        return net, X, Y
     rows = load_data(data, seed=seed)
     X_rows = Standardizer.fit(rows.X).transform(rows.X[:m])
     classes = np.unique(rows.y)
-    if saved is None:
-        n_out = len(classes) if output == "softmax" else 1
-        sizes = parse_sizes(layers, "--layers") if layers else [X_rows.shape[1], 4, n_out]
-        net = Network(sizes, hidden, output, seed=seed, dtype=dtype)
-    else:
-        net = saved.copy(dtype=dtype)
+    n_out = len(classes) if output == "softmax" else 1
+    default = f"{X_rows.shape[1]},4,{n_out}"
+    net = network_of(model, layers or default, activation, output, seed, dtype)
     if net.layer_sizes[0] != X_rows.shape[1]:
         raise DataError(
             f"{data} has {X_rows.shape[1]} features; the network expects {net.layer_sizes[0]}"
