@@ -41,7 +41,8 @@ from sklearn.utils.validation import (
 from chainrule.core.network import Cache, Network
 from chainrule.errors import ConfigurationError, DataError, ModelFileError
 from chainrule.io.modelfile import network_from_file, read_model_file, register_kind, save_network
-from chainrule.io.onnx import Head
+from chainrule.model import Classes, Model, TargetCodec, Values, codec_from_json
+from chainrule.train.checkpoint import TrainingState
 from chainrule.train.optimizers import Adam, Optimizer, get_optimizer
 from chainrule.train.schedules import get_schedule
 from chainrule.train.split import hold_out_indices
@@ -49,6 +50,7 @@ from chainrule.train.steps import LocalGradient
 from chainrule.train.trainer import Trainer
 
 ACTIVATION_ALIASES = {"logistic": "sigmoid"}
+CURVES = ("loss_curve", "validation_scores", "validation_loss_curve")  # stored as arrays
 SOLVERS = ("adam", "sgd", "adamw", "rmsprop", "gd")
 LEARNING_RATES = ("constant", "adaptive", "step", "exponential")
 SKLEARN_OUTPUT_NAMES = {"sigmoid": "logistic", "softmax": "softmax", "identity": "identity"}
@@ -186,13 +188,17 @@ class _BaseMLP(BaseEstimator):
         self.trainer_ = self._trainer()
         self.t_ = 0
 
-    def _trainer(self) -> Trainer:
-        """A trainer for ``net_`` with a fresh optimiser (a fit from scratch, a warm start)."""
+    def _trainer(self, state: TrainingState | None = None) -> Trainer:
+        """A trainer for ``net_`` with a fresh optimiser: a fit from scratch, or a warm start
+        that continues ``state`` (the coefficients, the record and the stopping bookkeeping
+        carry over; the optimiser, its moments and its step count start afresh, as
+        scikit-learn's)."""
         output_averaged = self.net_.output.name == "identity" and self.net_.layer_sizes[-1] > 1
-        return Trainer(
+        return Trainer.from_state(
             self.net_,
             self._optimizer(),
-            batch_size=None,  # set per fit from the number of samples
+            state or TrainingState(),
+            batch_size=self.batch_size if self.batch_size == "auto" else int(self.batch_size),
             shuffle=self.shuffle,
             schedule=get_schedule(self.learning_rate),
             patience=self.n_iter_no_change,
@@ -250,10 +256,8 @@ class _BaseMLP(BaseEstimator):
         if not keep:
             self._new_trainer(X.shape[1], Y.shape[1], output, X.dtype)
         elif not incremental:
-            self.trainer_ = self._continue_with_fresh_optimizer()
+            self.trainer_ = self._trainer(self.trainer_.state)
         trainer = self.trainer_
-        m = X.shape[0]
-        trainer.batch_size = min(200, m) if self.batch_size == "auto" else int(self.batch_size)
 
         validation = None
         if self.early_stopping:
@@ -270,16 +274,6 @@ class _BaseMLP(BaseEstimator):
         )
         self._collect(history, trainer.epochs_done - before, len(X), incremental)
         return self
-
-    def _continue_with_fresh_optimizer(self) -> Trainer:
-        """A warm start, as scikit-learn's: the coefficients, the record and the stopping
-        bookkeeping carry over; the optimiser (its moments, its step count) starts afresh."""
-        trainer = self._trainer()
-        old = self.trainer_
-        trainer.history, trainer.epochs_done = old.history, old.epochs_done
-        trainer.best_score, trainer.best_theta = old.best_score, old.best_theta
-        trainer.no_improvement = old.no_improvement
-        return trainer
 
     def _weigh_classes(
         self, y: np.ndarray, sample_weight: np.ndarray | None, incremental: bool
@@ -328,8 +322,7 @@ class _BaseMLP(BaseEstimator):
         """``A[L]`` as rows ``(n_samples, n[L])``, and the float dtype of the validated input."""
         check_is_fitted(self, "net_")
         X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
-        A_L = self.net_.forward_pass(X.astype(self.net_.dtype, copy=False).T).A[self.net_.L]
-        return A_L.T, X.dtype
+        return self.model_.outputs(X.astype(self.net_.dtype, copy=False)), X.dtype
 
     # ------------------------------------------------------------------ attributes
 
@@ -360,9 +353,21 @@ class _BaseMLP(BaseEstimator):
         check_is_fitted(self, "net_")
         return SKLEARN_OUTPUT_NAMES[self.net_.output.name]
 
-    def _feature_names(self) -> list[str] | None:
+    @property
+    def model_(self) -> Model:
+        """The fitted model as :class:`chainrule.Model`: ``net_`` with the estimator's
+        targets (classes, or values), what ``predict``, model files and ONNX export use."""
+        check_is_fitted(self, "net_")
         names = getattr(self, "feature_names_in_", None)
-        return None if names is None else [str(name) for name in names]
+        names = None if names is None else [str(name) for name in names]
+        return Model(self.net_, self._targets(), None, names)
+
+    def _targets(self) -> TargetCodec:
+        raise NotImplementedError
+
+    def _adopt_targets(self, targets: TargetCodec) -> None:
+        """Take the targets of a model file back (what :meth:`_targets` describes)."""
+        raise NotImplementedError
 
     # ------------------------------------------------------------------ model files
 
@@ -375,20 +380,16 @@ class _BaseMLP(BaseEstimator):
             "feature_names_in": (
                 self.feature_names_in_.tolist() if hasattr(self, "feature_names_in_") else None
             ),
-            "loss_curve": self.loss_curve_,
-            "validation_scores": self.validation_scores_,
-            "validation_loss_curve": self.validation_loss_curve_,
+            "curves": [name for name in CURVES if getattr(self, f"{name}_") is not None],
             "n_iter": self.n_iter_,
             "t": self.t_,
-            **self._target_metadata(),
+            "targets": self._targets().to_json(),
         }
-        save_network(self.net_, path, kind=type(self).__name__, metadata=metadata)
-
-    def _target_metadata(self) -> dict[str, Any]:
-        return {}
-
-    def _restore_targets(self, metadata: dict[str, Any]) -> None:
-        """Rebuild what :meth:`_target_metadata` saved."""
+        curves = {
+            f"{name}": np.asarray(getattr(self, f"{name}_"), dtype=np.float64)
+            for name in metadata["curves"]
+        }
+        save_network(self.net_, path, kind=type(self).__name__, metadata=metadata, arrays=curves)
 
     @classmethod
     def load(cls, path: str | PathLike[str]) -> _BaseMLP:
@@ -412,12 +413,17 @@ class _BaseMLP(BaseEstimator):
             estimator.n_features_in_ = int(metadata["n_features_in"])
             if metadata.get("feature_names_in") is not None:
                 estimator.feature_names_in_ = np.asarray(metadata["feature_names_in"], object)
-            estimator.loss_curve_ = list(metadata["loss_curve"])
-            estimator.validation_scores_ = metadata["validation_scores"]
-            estimator.validation_loss_curve_ = metadata.get("validation_loss_curve")
+            if "curves" in metadata:
+                for name in CURVES:
+                    curve = arrays[name].tolist() if name in metadata["curves"] else None
+                    setattr(estimator, f"{name}_", curve)
+            else:  # format version 1 kept the curves in the header
+                estimator.loss_curve_ = list(metadata["loss_curve"])
+                estimator.validation_scores_ = metadata["validation_scores"]
+                estimator.validation_loss_curve_ = metadata.get("validation_loss_curve")
             estimator.n_iter_ = int(metadata["n_iter"])
             estimator.t_ = int(metadata.get("t", 0))
-            estimator._restore_targets(metadata)
+            estimator._adopt_targets(cls._saved_targets(metadata, path))
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelFileError(
                 f"{path}: the estimator description is incomplete ({exc})"
@@ -429,6 +435,19 @@ class _BaseMLP(BaseEstimator):
         estimator.best_loss_ = None if scores else (min(curve) if curve else None)
         estimator.trainer_ = estimator._trainer()
         return estimator
+
+    @staticmethod
+    def _saved_targets(metadata: dict[str, Any], path: Any) -> TargetCodec:
+        """The targets of an estimator's file (version 1 wrote them as loose keys)."""
+        if "targets" in metadata:
+            return codec_from_json(metadata["targets"], path)
+        if "classes" in metadata:
+            kind = metadata["target_type"]
+            return Classes(
+                metadata["classes"], kind == "multilabel-indicator", kind == "multiclass"
+            )
+        ndim = int(metadata["y_ndim"])
+        return Values(0.0, 1.0, ndim)
 
 
 class MLPClassifier(ClassifierMixin, _BaseMLP):
@@ -551,19 +570,24 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             self._new_trainer(X_checked.shape[1], n_outputs, output, X_checked.dtype)
         return self._fit(X, y, sample_weight, incremental=True)
 
-    def onnx_head(self) -> Head:
-        """How :func:`chainrule.export_onnx` exports this classifier: ``probabilities``
-        as :meth:`predict_proba`, ``label`` as :meth:`predict`."""
-        check_is_fitted(self, "net_")
-        return Head("classifier", classes=self.classes_, feature_names=self._feature_names())
+    def _targets(self) -> Classes:
+        kind = self._label_binarizer.y_type_
+        return Classes(self.classes_, kind == "multilabel-indicator", kind == "multiclass")
+
+    def _adopt_targets(self, targets: TargetCodec) -> None:
+        if not isinstance(targets, Classes):
+            raise ModelFileError("a classifier's file must describe classes")
+        if targets.multilabel:
+            labels = np.eye(len(targets.classes), dtype=int)
+            self._label_binarizer = LabelBinarizer().fit(labels)
+        else:
+            self._label_binarizer = LabelBinarizer().fit(targets.classes)
+        self.classes_ = self._label_binarizer.classes_
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities ``(n_samples, n_classes)``, columns in the order of ``classes_``."""
         A, dtype = self._forward(X)
-        A = A.astype(dtype, copy=False)
-        if self._label_binarizer.y_type_ == "binary":
-            return np.hstack([1 - A, A])
-        return A
+        return self._targets().probabilities(A, self.net_.output.name).astype(dtype, copy=False)
 
     def predict_log_proba(self, X: Any) -> np.ndarray:
         return np.log(self.predict_proba(X))
@@ -571,20 +595,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     def predict(self, X: Any) -> np.ndarray:
         """Predicted labels ``(n_samples,)``, or an indicator matrix for multi-label targets."""
         A, _ = self._forward(X)
-        if self._label_binarizer.y_type_ == "multiclass":
-            return self.classes_[A.argmax(axis=1)]
-        return self._label_binarizer.inverse_transform((A >= 0.5).astype(int), threshold=0.5)
-
-    def _target_metadata(self) -> dict[str, Any]:
-        return {"classes": self.classes_.tolist(), "target_type": self._label_binarizer.y_type_}
-
-    def _restore_targets(self, metadata: dict[str, Any]) -> None:
-        classes = np.asarray(metadata["classes"])
-        if metadata["target_type"] == "multilabel-indicator":
-            self._label_binarizer = LabelBinarizer().fit(np.eye(len(classes), dtype=int))
-        else:
-            self._label_binarizer = LabelBinarizer().fit(classes)
-        self.classes_ = self._label_binarizer.classes_
+        return self._targets().decode(A, self.net_.output.name)
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -609,23 +620,19 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         """One epoch over ``X``, ``y``."""
         return self._fit(X, y, sample_weight, incremental=True)
 
-    def onnx_head(self) -> Head:
-        """How :func:`chainrule.export_onnx` exports this regressor: ``values``, one column
-        per output, as :meth:`predict`."""
-        check_is_fitted(self, "net_")
-        return Head("regressor", feature_names=self._feature_names())
+    def _targets(self) -> Values:
+        n = self.net_.layer_sizes[-1]
+        return Values(np.zeros(n), np.ones(n), self._y_ndim)
+
+    def _adopt_targets(self, targets: TargetCodec) -> None:
+        if not isinstance(targets, Values):
+            raise ModelFileError("a regressor's file must describe values")
+        self._y_ndim = targets.ndim
 
     def predict(self, X: Any) -> np.ndarray:
         """Predictions ``(n_samples,)``, or ``(n_samples, n_outputs)`` for multi-output targets."""
         A, dtype = self._forward(X)
-        A = A.astype(dtype, copy=False)
-        return A[:, 0] if self._y_ndim == 1 else A
-
-    def _target_metadata(self) -> dict[str, Any]:
-        return {"y_ndim": self._y_ndim}
-
-    def _restore_targets(self, metadata: dict[str, Any]) -> None:
-        self._y_ndim = int(metadata["y_ndim"])
+        return self._targets().decode(A, self.net_.output.name).astype(dtype, copy=False)
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
