@@ -133,7 +133,27 @@ def settings_from_file(saved: Any, source: Any = "the model file") -> TrainSetti
     unknown = sorted(set(values) - set(FIELDS))
     if unknown:
         raise ConfigurationError(f"{source}: unknown saved settings {', '.join(unknown)}")
+    for name, value in values.items():
+        if not _of_its_type(value, _default(FIELDS[name])):
+            raise ConfigurationError(
+                f"{source}: the saved setting {name} is {value!r}, not of its type"
+            )
     return TrainSettings(**values)
+
+
+def _of_its_type(value: Any, default: Any) -> bool:
+    """Whether a saved value has the type of the setting's default (JSON: ints for floats)."""
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(value, bool) and isinstance(default, bool)
+    if default is None:  # an optional column name
+        return value is None or isinstance(value, str)
+    if isinstance(default, float):
+        return isinstance(value, (int, float))
+    if isinstance(default, list):
+        return isinstance(value, list) and all(
+            isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in value
+        )
+    return isinstance(value, type(default))
 
 
 def _default(f: dataclasses.Field) -> Any:

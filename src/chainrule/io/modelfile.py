@@ -45,6 +45,7 @@ import numpy as np
 from chainrule.core.network import Network, parameter_count
 from chainrule.errors import ChainruleError, ModelFileError
 from chainrule.io.atomic import atomic_write
+from chainrule.io.schema import check_header
 
 FORMAT = "chainrule"
 VERSION = 2
@@ -165,7 +166,11 @@ def _read_header(path: Path, archive: zipfile.ZipFile) -> dict[str, Any]:
             f"{path}: written by a newer chainrule (format version {version}); this version "
             f"reads format version {VERSION}: upgrade chainrule to load it"
         )
-    if not isinstance(header.get("arrays"), dict) or "theta" not in header["arrays"]:
+    try:
+        check_header(header)
+    except ModelFileError as exc:
+        raise ModelFileError(f"{path}: {exc}") from None
+    if "theta" not in header["arrays"]:
         raise ModelFileError(f"{path}: the model file is corrupted (no parameter array)")
     metadata = header.get("metadata")
     if version == 1 and header.get("kind") == "network" and isinstance(metadata, dict):
@@ -178,7 +183,12 @@ def _read_array(
     path: Path, archive: zipfile.ZipFile, name: str, spec: Any, header: dict[str, Any]
 ) -> np.ndarray:
     """Read one array after checking its declared shape and dtype against its stored size."""
-    shape, dtype = tuple(spec["shape"]), np.dtype(spec["dtype"])
+    try:
+        shape, dtype = tuple(spec["shape"]), np.dtype(spec["dtype"])
+    except (TypeError, ValueError, SyntaxError):
+        raise ModelFileError(
+            f"{path}: array {name!r} has an invalid dtype {spec['dtype']!r}"
+        ) from None
     if dtype.kind not in "biuf" or not all(isinstance(n, int) and n >= 0 for n in shape):
         raise ModelFileError(f"{path}: array {name!r} has an invalid description {spec!r}")
     nbytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
