@@ -262,7 +262,9 @@ def test_ctrl_c_under_mpiexec_stops_every_rank_at_one_step_and_resumes_exactly(t
         env=MPI_ENV,
     )
     assert status == 130, err
-    assert err.count("interrupted after epoch") == 1 and "Traceback" not in err  # rank 0 only
+    assert (
+        err.count("interrupted (SIGINT) after epoch") == 1 and "Traceback" not in err
+    )  # rank 0 only
     stopped_at = cr.Trainer.resume(interrupted).epochs_done
     assert 1 <= stopped_at < 25
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import signal
 import sys
 import warnings
 from pathlib import Path
@@ -176,21 +177,27 @@ def train(
             ranks.abort(2)
         fail(str(exc))
     except commands.Interrupted as stop:
-        where = f"; saved to {stop.saved}: continue with 'chainrule train --resume {stop.saved}'"
         if lead:  # under MPI every rank stops at the same step; rank 0 saved and reports
-            stderr.print(
-                f"interrupted after epoch {stop.epochs_done}"
-                + (where if stop.saved else " (nothing saved: no --save)"),
-                highlight=False,
-                soft_wrap=True,
-            )
-        raise typer.Exit(code=130) from None
+            stderr.print(_interrupted_line(stop), highlight=False, soft_wrap=True)
+        raise typer.Exit(code=128 + stop.signum) from None
     if not lead:
         return
     if json_output:
         emit_json(report)
     else:
         _print_train_report(report)
+
+
+def _interrupted_line(stop: commands.Interrupted) -> str:
+    name = signal.Signals(stop.signum).name
+    line = f"interrupted ({name}) after epoch {stop.epochs_done}"
+    if stop.saved:
+        line += f"; saved to {stop.saved}: continue with 'chainrule train --resume {stop.saved}'"
+    else:
+        line += " (nothing saved: no --save)"
+    if stop.held:
+        line += "; a later signal came during the save and waited until the save was complete"
+    return line
 
 
 def _note(text: str) -> None:

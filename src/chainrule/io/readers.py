@@ -192,7 +192,12 @@ def _read_csv_with_numpy(
                 path, delimiter=",", skiprows=skip, max_rows=max_rows,
                 dtype=dtype, converters=converters, quotechar='"', ndmin=2, encoding="utf-8",
             )  # fmt: skip
-    except (ValueError, UnicodeDecodeError, UserWarning, OSError, EOFError):
+    except (ValueError, UnicodeDecodeError, UserWarning, OSError, EOFError) as exc:
+        # NumPy reports anything a converter raises as a ValueError, a signal's exception
+        # (Ctrl-C, SIGTERM) included: that one is not the file's fault, and must go on
+        stopped = exc.__cause__ or exc.__context__
+        if isinstance(stopped, (KeyboardInterrupt, SystemExit)):
+            raise stopped from None
         raise _NotForNumPy from None
     if table.shape[1] != len(header) or not len(table):
         raise _NotForNumPy
