@@ -72,6 +72,6 @@ def trace_problem(
     if n_out != expected or (name == "sigmoid" and len(classes) != 2):
         raise DataError(
             f"{data} has {len(classes)} classes, which a {name} output of {n_out} units cannot "
-            "take; for several classes use --output softmax"
+            "take; for several classes use --output-activation softmax"
         )
     return net, X_rows.T, encode(rows.y[:m], name, None if name == "identity" else classes)
