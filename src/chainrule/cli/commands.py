@@ -10,6 +10,8 @@ the feature standardisation, so ``predict`` applies the training transform.
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
 import signal
 import time
 from collections.abc import Callable, Iterator
@@ -582,13 +584,15 @@ def predictions_csv(model: Model, X_rows: np.ndarray) -> str:
     header = ["prediction"]
     if probabilities is not None:
         header += [f"p({c})" for c in model.meta["classes"]]
-    lines = [",".join(header)]
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")  # quotes a label holding a comma or a quote
+    writer.writerow(header)
     for i, value in enumerate(predicted):
         cells = [f"{value:.6g}" if model.is_regression else str(value)]
         if probabilities is not None:
             cells += [f"{p:.6f}" for p in probabilities[i]]
-        lines.append(",".join(cells))
-    return "\n".join(lines) + "\n"
+        writer.writerow(cells)
+    return text.getvalue()
 
 
 def write_text_atomically(path: str | PathLike[str], text: str) -> None:

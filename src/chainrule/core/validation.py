@@ -86,12 +86,12 @@ def format_bytes(n: float) -> str:
     return f"{n:.1f} EiB"
 
 
-def check_memory(nbytes: int, what: str) -> None:
+def check_memory(nbytes: int, what: str, error: type[Exception] = ConfigurationError) -> None:
     """Refuse, before allocating, ``what`` that would take more memory than is available:
-    one :class:`ConfigurationError` saying how much it needs."""
+    one ``error`` (a :class:`ConfigurationError` unless given) saying how much it needs."""
     available = available_memory()
     if available is not None and nbytes > available:
-        raise ConfigurationError(
+        raise error(
             f"{what} would need {format_bytes(nbytes)} of memory; this machine has "
             f"{format_bytes(available)} available"
         )
@@ -102,8 +102,8 @@ def check_seed(name: str, seed: Any, *, limit: int | None = None) -> int | None:
     if seed is None:
         return None
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        bound = f"from 0 to {limit - 1}" if limit else ">= 0"
-        raise ConfigurationError(f"{name} must be an integer {bound} (or None), got {seed!r}")
+        bound = f"from 0 to {limit - 1}" if limit else ">= 0 (or None)"
+        raise ConfigurationError(f"{name} must be an integer {bound}, got {seed!r}")
     if limit is not None and seed >= limit:
         raise ConfigurationError(f"{name} must be an integer from 0 to {limit - 1}, got {seed}")
     return int(seed)
