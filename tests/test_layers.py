@@ -1,6 +1,6 @@
 """The package is layered: every module imports only the layers below its own, lazily or not.
 
-errors, version < core < io < train < parallel < sklearn, learn < cli < chainrule itself
+errors, extras, version < core < io < train < parallel < sklearn, learn < cli < chainrule itself
 """
 
 import ast
@@ -13,6 +13,7 @@ import chainrule
 PACKAGE = Path(chainrule.__file__).parent
 LAYERS = {
     "errors": 0,
+    "extras": 0,
     "version": 0,
     "core": 1,
     "io": 2,

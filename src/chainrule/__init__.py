@@ -28,6 +28,7 @@ from chainrule.errors import (
     ModelFileError,
     TrainingDivergedError,
 )
+from chainrule.extras import install_command
 from chainrule.io import modelfile
 from chainrule.train import (
     SGD,
@@ -67,12 +68,16 @@ def export_onnx(model: Any, path: str | PathLike[str]) -> dict[str, Any]:
     """Write ``model`` (a :class:`Network`, or a fitted ``MLPClassifier`` / ``MLPRegressor``)
     to the ONNX file ``path``: one float32 input ``(batch, n_features)``; a network returns
     ``A_L``, a classifier ``probabilities`` and ``label``, a regressor ``values``. See
-    :mod:`chainrule.io.onnx`; needs ``pip install 'chainrule[onnx]'``."""
+    :mod:`chainrule.io.onnx`; needs the ``onnx`` extra. An estimator that is not fitted is
+    scikit-learn's ``NotFittedError``."""
     from chainrule.io import onnx
 
     if isinstance(model, Network):
         return onnx.export(model, path)
     if hasattr(model, "onnx_head"):
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(model, "net_")  # NotFittedError, scikit-learn's word for it
         return onnx.export(model.net_, path, model.onnx_head())
     raise ConfigurationError(
         f"export_onnx takes a chainrule Network or a fitted chainrule estimator, not {model!r}"
@@ -82,8 +87,16 @@ def export_onnx(model: Any, path: str | PathLike[str]) -> dict[str, Any]:
 def __getattr__(name: str) -> Any:
     # The estimators need scikit-learn; import them only when asked for.
     if name in _ESTIMATORS:
-        import chainrule.sklearn
-
+        try:
+            import chainrule.sklearn
+        except ModuleNotFoundError as exc:
+            if not (exc.name or "").startswith("sklearn"):
+                raise
+            raise ModuleNotFoundError(
+                f"chainrule.{name} needs scikit-learn, in the 'sklearn' extra: "
+                f"{install_command('sklearn')}",
+                name=exc.name,
+            ) from None
         return getattr(chainrule.sklearn, name)
     raise AttributeError(f"module 'chainrule' has no attribute {name!r}")
 

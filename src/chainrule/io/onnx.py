@@ -27,6 +27,7 @@ import numpy as np
 
 from chainrule.core.network import Network
 from chainrule.errors import ChainruleError, ConfigurationError, ModelFileError
+from chainrule.extras import install_command
 from chainrule.io.atomic import atomic_write
 from chainrule.version import __version__
 
@@ -62,7 +63,7 @@ def onnx_model(net: Network, head: Head | None = None) -> Any:
         from onnx import TensorProto, helper, numpy_helper
     except ImportError:
         raise ConfigurationError(
-            "ONNX export needs the onnx package: pip install 'chainrule[onnx]'"
+            f"ONNX export needs the onnx package: {install_command('onnx')}"
         ) from None
     head = head or Head()
     if head.kind not in ("network", "classifier", "regressor"):
