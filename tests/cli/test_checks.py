@@ -64,6 +64,8 @@ def snapshot(folder):
          "--plot {d}/d.csv would overwrite --data"),
         (("train", "--resume", "{d}/M.npz", "--epochs", "5", "--save", "{d}/d.csv"),
          "--save {d}/d.csv would overwrite --data {d}/d.csv"),
+        (("train", "--resume", "{d}/M.npz", "--epochs", "5", "--plot", "{d}/M.npz"),
+         "--plot {d}/M.npz and --resume {d}/M.npz are the same file"),
         (("predict", "--model", "{d}/M.npz", "--data", "{d}/d.csv", "-o", "{d}/d.csv"),
          "--output {d}/d.csv would overwrite --data"),
         (("predict", "--model", "{d}/M.npz", "--data", "{d}/d.csv", "-o", "{d}/M.npz"),
@@ -136,9 +138,10 @@ def test_absurd_sizes_say_how_much_memory_they_would_need(args):
     one_line_error(run(*args), "would need", "of memory; this machine has")
 
 
-def test_seeds_of_the_teaching_commands_are_checked_too():
+def test_seeds_and_dtypes_of_the_teaching_commands_are_checked_too():
     for command in ("gradcheck", "trace", "graph"):
         one_line_error(run(command, "--seed", "-3"), "--seed must be an integer from 0")
+    one_line_error(run("trace", "--dtype", "int32"), "--dtype must be float32 or float64")
 
 
 def test_plot_writes_the_format_its_suffix_names(files, tmp_path):

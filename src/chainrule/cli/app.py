@@ -20,7 +20,12 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 from rich.table import Table
 
 from chainrule.cli import commands, teach
-from chainrule.cli.checks import check_paths, check_seed_option, check_train_options
+from chainrule.cli.checks import (
+    check_dtype_option,
+    check_paths,
+    check_seed_option,
+    check_train_options,
+)
 from chainrule.cli.settings import TrainSettings, given_settings, parse_sizes, train_options
 from chainrule.core.gradcheck import gradcheck as run_gradcheck
 from chainrule.core.gradcheck import gradcheck_problem
@@ -145,7 +150,8 @@ def train(
         options["output"] = output_activation(options.get("output"), old_output, default=None)
         given = given_settings(options)
         check_train_options(given, save, checkpoint_every, resume)
-        outputs = {"--save": save, "--plot": plot}
+        # without --save, a resumed run saves to its --resume file
+        outputs = {"--save" if save or not resume else "--resume": save or resume, "--plot": plot}
         check_paths({"--data": given.get("data")}, outputs)
         if plot is not None:
             from chainrule.cli.plotting import image_format
@@ -484,6 +490,7 @@ def trace(
     try:
         output = output_activation(output_activation_name, old_output)
         check_seed_option(seed)
+        dtype = check_dtype_option(dtype)
         net, X, Y = teach.trace_problem(
             layers, activation, output, examples, seed, data, model, dtype
         )
