@@ -15,6 +15,7 @@ from typing import Any
 
 from chainrule.core.validation import check_dtype, check_seed
 from chainrule.errors import ConfigurationError, DataError
+from chainrule.io.datasets import CATALOGUE
 
 SEED_LIMIT = 2**32  # what NumPy's legacy seeding and scikit-learn's random_state accept
 
@@ -35,11 +36,13 @@ def check_paths(inputs: Mapping[str, PathLike], outputs: Mapping[str, PathLike])
     """Refuse, before any work, outputs that would overwrite an input or each other.
 
     ``inputs`` and ``outputs`` map an option (``"--data"``) to its path (``None``: not given;
-    a bundled data set's name is no file and never matches). An output that is an input or
-    another output (same path, or :func:`os.path.samefile`), a folder, or in a folder that
-    does not exist is a :class:`DataError` naming both options.
+    a bundled data set's name is no file, even where a file of that name exists). An output
+    that is an input or another output (same path, or :func:`os.path.samefile`), a folder, or
+    in a folder that does not exist is a :class:`DataError` naming both options.
     """
-    given_inputs = [(option, Path(p)) for option, p in inputs.items() if p is not None]
+    given_inputs = [
+        (option, Path(p)) for option, p in inputs.items() if p is not None and p not in CATALOGUE
+    ]
     given_outputs = [(option, Path(p)) for option, p in outputs.items() if p is not None]
     for index, (option, path) in enumerate(given_outputs):
         if path.is_dir():
