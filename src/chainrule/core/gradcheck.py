@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.core.network import Cache, Network
-from chainrule.core.validation import check_memory, check_positive_int
+from chainrule.core.validation import check_memory, check_positive, check_positive_int
 
 NOISE_FLOOR = 1e-8
 STEP = 1e-4
@@ -81,21 +81,25 @@ def kink_aware_gradient(
     step = np.full(theta.shape, float(h))
     smooth = np.ones(theta.shape, dtype=bool)
 
-    def cost_at(i: int, shift: float) -> float | None:
-        """The cost with ``theta[i]`` shifted, or ``None`` if a kink lies in between."""
-        original = theta[i]
-        theta[i] = original + shift
-        J, sides = evaluate()
-        theta[i] = original
-        return J if base is None or np.array_equal(sides, base) else None
+    def costs_around(i: int, h_i: float) -> list[float] | None:
+        """``J`` at ``theta[i] + 2h, -2h, +h, -h``, or ``None`` at the first shift that moves a
+        ``Z`` across a kink (the far ones first: they are the likeliest to)."""
+        original, costs = theta[i], []
+        for shift in (2 * h_i, -2 * h_i, h_i, -h_i):
+            theta[i] = original + shift
+            J, sides = evaluate()
+            theta[i] = original
+            if base is not None and not np.array_equal(sides, base):
+                return None
+            costs.append(J)
+        return costs
 
     shrinks = max(round(float(np.log10(h / smallest_step))), 0)
     steps = [float(h) / SHRINK**k for k in range(shrinks + 1)]
     for i in range(theta.size):
         for h_i in steps:
-            # the far points first: they are the likeliest to cross a kink
-            J = [cost_at(i, shift) for shift in (2 * h_i, -2 * h_i, h_i, -h_i)]
-            if None not in J:
+            J = costs_around(i, h_i)
+            if J is not None:
                 # differences first: a parameter the cost ignores then gets exactly 0
                 near, far = J[2] - J[3], J[0] - J[1]
                 numeric[i] = (8 * near - far) / (12 * h_i)
@@ -206,6 +210,7 @@ def gradcheck(net: Network, X: Any, Y: Any, h: float = STEP) -> GradCheck:
     is shrunk until no ``Z`` crosses (module docstring); an entry that crosses even at
     ``SMALLEST_STEP`` is left out of its parameter's error and counted in ``skipped``.
     """
+    h = check_positive("h", h)
     twin = net.copy(dtype="float64")
     X, Y, _ = twin.check_data(X, Y)
     analytic = np.concatenate([g.ravel() for g in twin.gradients(X, Y).values()])
