@@ -21,10 +21,14 @@ def main() -> None:
     try:
         from chainrule.cli.app import app
     except ModuleNotFoundError as exc:
-        sys.exit(
-            f"chainrule: the command line needs the 'cli' extra ({exc.name} is not installed); "
-            "install it with: pip install 'chainrule[cli]'"
+        from chainrule.extras import install_command
+
+        print(
+            f"error: the command line needs the 'cli' extra ({exc.name} is not installed); "
+            f"install it with: {install_command('cli')}",
+            file=sys.stderr,
         )
+        sys.exit(2)
     app()
 
 

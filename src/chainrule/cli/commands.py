@@ -65,12 +65,12 @@ def choose_output(requested: str, data: Dataset) -> tuple[str, np.ndarray | None
     if data.is_regression:
         raise DataError(
             f"{data.name}: the target holds real values, not class labels; use "
-            "--output identity for regression"
+            "--output-activation identity for regression"
         )
     if requested == "sigmoid" and len(classes) != 2:
         raise DataError(
             f"{data.name}: a sigmoid output needs exactly 2 classes, the target has "
-            f"{len(classes)}; use --output softmax"
+            f"{len(classes)}; use --output-activation softmax"
         )
     if requested == "auto":
         requested = "sigmoid" if len(classes) == 2 else "softmax"
@@ -98,7 +98,7 @@ def split(data: Dataset, test_size: float, seed: int, stratify: bool) -> tuple[n
             raise DataError(
                 f"{data.name}: cannot hold out {test_size:g} of the rows with every class on "
                 "both sides (some classes are too rare); if the target is a quantity, use "
-                "--output identity"
+                "--output-activation identity"
             ) from None
         raise DataError(
             f"{data.name}: too few rows to hold out {test_size:g} for testing"
@@ -620,7 +620,7 @@ def predictions_csv(model: Model, X_rows: np.ndarray) -> str:
         classes = model.classes if model.classes is not None else range(probabilities.shape[1])
         header += [f"p({c})" for c in classes]
     text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\n")
+    writer = csv.writer(text, lineterminator="\n")  # quotes a label holding a comma or a quote
     writer.writerow(header)
     for i, value in enumerate(predicted):
         if np.ndim(value):
