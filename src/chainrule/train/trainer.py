@@ -52,6 +52,10 @@ class Trainer:
         ``None`` for full batch (the seed's algorithm), else the mini-batch size.
     shuffle:
         Reshuffle the examples every epoch (seeded by the network's generator).
+    order:
+        Where a shuffled epoch's order comes from: ``order(m)`` returns a permutation of
+        ``range(m)``. Default: ``net.rng.permutation(m)``. The estimators pass scikit-learn's
+        shuffle, so the same ``random_state`` visits the examples in scikit-learn's order.
     schedule:
         A :class:`~chainrule.train.schedules.Schedule` or its name; default constant.
     clip_norm:
@@ -82,6 +86,7 @@ class Trainer:
         *,
         batch_size: int | None = None,
         shuffle: bool = True,
+        order: Callable[[int], np.ndarray] | None = None,
         schedule: Schedule | str | None = None,
         clip_norm: float | None = None,
         patience: int | None = None,
@@ -104,6 +109,7 @@ class Trainer:
             None if batch_size is None else check_positive_int("batch_size", batch_size)
         )
         self.shuffle = bool(shuffle)
+        self.order = order
         if isinstance(schedule, str):
             schedule = get_schedule(schedule)
         self.schedule = check_instance(
@@ -232,7 +238,9 @@ class Trainer:
         the optimiser's step (eq. U1 for plain gradient descent). Returns the mean of the
         batch costs, weighted by the batches' weights."""
         net, gradient, grads = self.net, self.strategy, self.strategy.grads
-        order = net.rng.permutation(m) if self.shuffle and batch < m else None
+        order = None
+        if self.shuffle and batch < m:
+            order = net.rng.permutation(m) if self.order is None else self.order(m)
         total = weight = 0.0
         for columns in batches(m, batch, order):
             result = gradient(columns)
