@@ -39,7 +39,10 @@ def run_upstream(tmp_path: Path) -> subprocess.CompletedProcess:
     test_file = tmp_path / "test_mlp_on_chainrule.py"
     test_file.write_text(source.replace(IMPORT, SWAPPED), encoding="utf-8")
     deselect = [arg for name in PRIVATE for arg in ("--deselect", f"{test_file.name}::{name}")]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")])}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]),
+    }
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "sklearn.conftest", "-q", "-p", "no:cacheprovider",
          "--rootdir", str(tmp_path), "-W", "ignore", test_file.name, *deselect],
