@@ -56,9 +56,9 @@ from chainrule.sklearn.same_seed import (
     initialize_like_scikit_learn,
     split_like_scikit_learn,
 )
+from chainrule.sklearn.sparse import SparseAwareGradient, forward_rows, product_for
 from chainrule.train.optimizers import Adam, Optimizer, get_optimizer
 from chainrule.train.schedules import Schedule, get_schedule
-from chainrule.train.steps import LocalGradient
 from chainrule.train.trainer import Trainer
 
 ACTIVATION_ALIASES = {"logistic": "sigmoid"}
@@ -102,7 +102,7 @@ class ScikitLearnAdam(Adam):
         theta -= np.multiply(step, work, out=work)
 
 
-class OutputAveragedLoss(LocalGradient):
+class OutputAveragedLoss(SparseAwareGradient):
     """scikit-learn's squared loss averages over the outputs as well as the examples, while
     its gradient is that of the sum over outputs; report the loss on that scale."""
 
@@ -243,7 +243,7 @@ class _BaseMLP(BaseEstimator):
             tol=self.tol,
             restore_best=True,
             callbacks=[self._report] if self.verbose else [],
-            strategy=OutputAveragedLoss() if self._output_averaged() else None,
+            strategy=OutputAveragedLoss() if self._output_averaged() else SparseAwareGradient(),
         )
 
     def _output_averaged(self) -> bool:
@@ -306,6 +306,7 @@ class _BaseMLP(BaseEstimator):
             y,
             multi_output=True,
             y_numeric=not isinstance(self, ClassifierMixin),
+            accept_sparse=["csr", "csc"],
             dtype=(np.float64, np.float32),
             reset=not keep,
         )
@@ -381,12 +382,12 @@ class _BaseMLP(BaseEstimator):
         """``solver="lbfgs"``: every sample at once, up to ``max_iter`` iterations and
         ``max_fun`` cost evaluations (:func:`chainrule.sklearn.lbfgs.fit_lbfgs`)."""
         net = self.net_
-        X_cols, Y_cols, weights = net.check_data(
-            X.astype(net.dtype, copy=False).T, Y.astype(net.dtype).T, w
+        X_cols, Y_cols, weights = self.trainer_.strategy.check_data(
+            net, X.astype(net.dtype, copy=False).T, Y.astype(net.dtype).T, w
         )
         result = fit_lbfgs(
             net, X_cols, Y_cols, weights, max_iter=self.max_iter, max_fun=self.max_fun,
-            tol=self.tol,
+            tol=self.tol, input_product=product_for(X),
         )  # fmt: skip
         if not np.isfinite(net.theta).all():
             raise DivergedFitError(NON_FINITE)
@@ -490,8 +491,10 @@ class _BaseMLP(BaseEstimator):
     def _forward(self, X: Any) -> tuple[np.ndarray, np.dtype]:
         """``A[L]`` as rows ``(n_samples, n[L])``, and the float dtype of the validated input."""
         check_is_fitted(self, "net_")
-        X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
-        A_L = self.net_.forward_pass(X.astype(self.net_.dtype, copy=False).T).A[self.net_.L]
+        X = validate_data(
+            self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32), reset=False
+        )
+        A_L = forward_rows(self.net_, X.astype(self.net_.dtype, copy=False)).A[self.net_.L]
         return A_L.T, X.dtype
 
     # ------------------------------------------------------------------ attributes
@@ -552,6 +555,11 @@ class _BaseMLP(BaseEstimator):
     def _feature_names(self) -> list[str] | None:
         names = getattr(self, "feature_names_in_", None)
         return None if names is None else [str(name) for name in names]
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True  # chainrule.sklearn.sparse
+        return tags
 
     # ------------------------------------------------------------------ model files
 

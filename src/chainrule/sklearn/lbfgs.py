@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy.optimize import minimize
 
-from chainrule.core.network import Cache, Network
+from chainrule.core.network import Cache, Network, dense_product
 
 
 @dataclass
@@ -38,29 +39,24 @@ def fit_lbfgs(
     max_iter: int,
     max_fun: int,
     tol: float,
-    forward: Callable[[Network, np.ndarray, Cache], Cache] | None = None,
-    backward: Callable[[Network, Cache, np.ndarray, np.ndarray, np.ndarray | None], None]
-    | None = None,
+    input_product: Callable[[Any, Any, np.ndarray], np.ndarray] = dense_product,
 ) -> LbfgsResult:
     """Minimise ``J(theta)`` from ``net.theta`` with L-BFGS-B and leave the result in ``net``.
 
     ``X`` ``(n[0], m)``, ``Y`` ``(n[L], m)``, ``weights`` ``(1, m)`` or ``None``. Stops after
     ``max_iter`` iterations, ``max_fun`` evaluations of ``J``, or once the largest entry of
     the projected gradient is at most ``tol`` (scipy's ``gtol``), as scikit-learn's lbfgs.
-    ``forward`` and ``backward`` replace the network's passes (the estimators pass the sparse
-    ones for a sparse ``X``).
+    ``input_product`` is the cache's product with ``X`` (the sparse one for scipy.sparse).
     """
-    cache = Cache(net.layer_sizes, X.shape[1], net.dtype)
+    cache = Cache(net.layer_sizes, X.shape[1], net.dtype, input_product)
     grads = np.empty_like(net.theta)
-    forward = forward or (lambda net, X, cache: net.forward_pass(X, cache))
-    backward = backward or (lambda net, cache, Y, grads, w: net.batch_gradient(cache, Y, grads, w))
     costs: list[float] = []
 
     def cost_and_gradient(theta: np.ndarray) -> tuple[float, np.ndarray]:
         net.theta[...] = theta
-        forward(net, X, cache)
+        net.forward_pass(X, cache)
         J = net.batch_cost(cache, Y, weights)
-        backward(net, cache, Y, grads, weights)
+        net.batch_gradient(cache, Y, grads, weights)
         return J, grads.astype(np.float64)
 
     def record(intermediate_result) -> None:  # noqa: ANN001 (scipy's OptimizeResult)

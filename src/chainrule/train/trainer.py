@@ -196,7 +196,8 @@ class Trainer:
     def _checked(
         self, X: Any, Y: Any, w: Any = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        return self.net.check_data(X, Y, None if w is None else np.asarray(w).reshape(-1))
+        weights = None if w is None else np.asarray(w).reshape(-1)
+        return self.strategy.check_data(self.net, X, Y, weights)
 
     def _epochs(
         self,
@@ -292,7 +293,7 @@ class Trainer:
         self.history.learning_rate.append(self.optimizer.learning_rate)
         if validation is not None:
             X_val, Y_val, w_val = validation
-            cache = self.net.forward_pass(X_val)
+            cache = self.strategy.forward(self.net, X_val)
             self.history.val_cost.append(self.strategy.cost(self.net, cache, Y_val, w_val))
             self.history.val_score.append(self.net.output.score(cache.A[self.net.L], Y_val, w_val))
 
