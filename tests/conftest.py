@@ -26,8 +26,8 @@ def breast_cancer_split():
     pytest.importorskip("sklearn")
     from sklearn.model_selection import train_test_split
 
-    from chainrule.cli.preprocessing import Standardizer
     from chainrule.io.datasets import load_dataset
+    from chainrule.model import Standardizer
 
     data = load_dataset("breast-cancer")
     X_train, X_test, y_train, y_test = train_test_split(

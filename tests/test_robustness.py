@@ -301,7 +301,7 @@ def test_ctrl_c_saves_a_checkpoint_that_resumes_exactly(tmp_path):
     assert resumed.returncode == 0, err
     report = json.loads(out)
     assert report["resumed_from_epoch"] == stopped_at and report["epochs"] == 60
-    np.testing.assert_array_equal(cr.load(interrupted).theta, cr.load(straight).theta)
+    np.testing.assert_array_equal(cr.load(interrupted).net.theta, cr.load(straight).net.theta)
 
 
 SAVER = """

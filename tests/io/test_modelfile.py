@@ -36,7 +36,7 @@ def test_file_is_plain_npz_with_a_json_header(trained, tmp_path):
     cr.save(net, tmp_path / "m.npz")
     with np.load(tmp_path / "m.npz", allow_pickle=False) as data:
         header = json.loads(data["header"].tobytes())
-        assert header["format"] == "chainrule" and header["version"] == 1
+        assert header["format"] == "chainrule" and header["version"] == 2
         assert header["network"]["layer_sizes"] == [4, 6, 3]
         assert data["theta"].shape == (net.n_params,)
 

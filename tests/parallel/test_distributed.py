@@ -232,8 +232,8 @@ def test_mpiexec_chainrule_train_matches_one_process(tmp_path):
     for key in ("train", "test"):
         assert got[key]["accuracy"] == pytest.approx(expected[key]["accuracy"], rel=1e-12)
     assert got["final_cost"] == pytest.approx(expected["final_cost"], rel=1e-10)
-    theta_one = cr.load(tmp_path / "one.npz").theta
-    theta_three = cr.load(tmp_path / "three.npz").theta
+    theta_one = cr.load(tmp_path / "one.npz").net.theta
+    theta_three = cr.load(tmp_path / "three.npz").net.theta
     assert np.abs(theta_three - theta_one).max() < 1e-10
 
 
@@ -279,4 +279,6 @@ def test_ctrl_c_under_mpiexec_stops_every_rank_at_one_step_and_resumes_exactly(t
         [*command, "--save", str(straight)], capture_output=True, timeout=120, env=MPI_ENV
     )
     assert done.returncode == 0, done.stderr
-    np.testing.assert_allclose(cr.load(interrupted).theta, cr.load(straight).theta, atol=1e-10)
+    np.testing.assert_allclose(
+        cr.load(interrupted).net.theta, cr.load(straight).net.theta, atol=1e-10
+    )

@@ -257,7 +257,7 @@ def test_training_stops_after_n_iter_no_change_stalls(n_iter_no_change):
     mlp = MLPClassifier(tol=0.01, max_iter=3000, solver="sgd", n_iter_no_change=n_iter_no_change)
     mlp.fit(*binary_digits())
     assert mlp.max_iter > mlp.n_iter_
-    assert mlp.trainer_.no_improvement == n_iter_no_change + 1
+    assert mlp.trainer_.state.no_improvement == n_iter_no_change + 1
 
 
 def test_n_iter_no_change_inf_never_stops():
@@ -267,7 +267,7 @@ def test_n_iter_no_change_inf_never_stops():
     with pytest.warns(ConvergenceWarning, match="Maximum iterations"):
         mlp.fit(*binary_digits())
     assert mlp.n_iter_ == mlp.max_iter
-    assert mlp.trainer_.no_improvement == mlp.n_iter_ - 1
+    assert mlp.trainer_.state.no_improvement == mlp.n_iter_ - 1
 
 
 def test_pipeline_grid_search_and_cross_validation():

@@ -32,6 +32,7 @@ from chainrule.learn.explain import explain as explain_network
 from chainrule.learn.graph import computation_graph
 from chainrule.learn.trace import trace_step
 from chainrule.parallel.mpi import world
+from chainrule.train.history import History
 from chainrule.version import __version__
 
 app = typer.Typer(
@@ -132,46 +133,47 @@ def train(
     'mpiexec -n N chainrule train ...', N processes train one model data-parallel: each
     reads its share of the rows, and rank 0 alone shows progress and writes files.
     """
-    comm = None
+    ranks = None
     try:
-        comm = world()
-        lead = comm is None or comm.Get_rank() == 0
+        ranks = world()
+        lead = ranks is None or ranks.lead
         json_output = json_output or not lead  # the other ranks show nothing
         check_writable(save, "--save")
         check_writable(plot, "--plot")
         if checkpoint_every < 0:
             raise ConfigurationError(f"--checkpoint-every must be >= 0, got {checkpoint_every}")
-        given = given_settings(options)
+        given = given_settings(options, note=_note if lead else lambda text: None)
         if resume is not None:
-            resumed = commands.prepare_resume(resume, given, comm)
-            model, report = _train_with_progress(
-                lambda show: commands.resume(resumed, [show], save, checkpoint_every),
-                resumed.total_epochs,
+            resumed = commands.prepare_resume(resume, given)
+            model, history, report = _train_with_progress(
+                lambda show: commands.resume(resumed, [show], save, checkpoint_every, ranks),
+                resumed.settings.epochs,
                 quiet=json_output,
             )
             save = save or resume
         else:
             settings = TrainSettings(**given)
-            model, report = _train_with_progress(
-                lambda show: commands.train(settings, [show], save, checkpoint_every, comm),
+            model, history, report = _train_with_progress(
+                lambda show: commands.train(settings, [show], save, checkpoint_every, ranks),
                 settings.epochs,
                 quiet=json_output,
             )
         if save is not None:
             report["saved"] = str(save)
         if plot is not None and lead:
-            _plot(model, plot, with_data=True)
+            trained = commands.Trained(save or "the run", model, None, history)
+            _plot(trained, plot, with_data=True)
             report["plot"] = str(plot)
     except ChainruleError as exc:
-        if comm is not None and comm.Get_size() > 1:
+        if ranks is not None and ranks.size > 1:
             # One rank's error (a bad row in its shard, say) must not leave the others
             # waiting for it in a collective: report it and end the whole job.
             stderr.print(
-                f"[bold red]error:[/] rank {comm.Get_rank()}: {exc}",
+                f"[bold red]error:[/] rank {ranks.rank}: {exc}",
                 highlight=False,
                 soft_wrap=True,
             )
-            comm.Abort(2)
+            ranks.abort(2)
         fail(str(exc))
     except commands.Interrupted as stop:
         where = f"; saved to {stop.saved}: continue with 'chainrule train --resume {stop.saved}'"
@@ -191,7 +193,11 @@ def train(
         _print_train_report(report)
 
 
-def _train_with_progress(work: Any, epochs: int, quiet: bool) -> tuple[Any, dict]:
+def _note(text: str) -> None:
+    stderr.print(f"note: {text}", highlight=False, soft_wrap=True)
+
+
+def _train_with_progress(work: Any, epochs: int, quiet: bool) -> tuple[Any, Any, dict]:
     with Progress(
         TextColumn("[bold]epoch {task.completed:>5.0f}/{task.total:.0f}"),
         BarColumn(),
@@ -210,8 +216,7 @@ def _train_with_progress(work: Any, epochs: int, quiet: bool) -> tuple[Any, dict
             score = f"val {history.val_score[-1]:.4f}" if history.val_score else ""
             progress.update(task, completed=epoch, cost=history.cost[-1], score=score)
 
-        model, _, report = work(show)
-        return model, report
+        return work(show)
 
 
 def _metric_text(measured: dict[str, Any]) -> str:
@@ -256,14 +261,14 @@ def evaluate(
 ) -> None:
     """Accuracy, precision/recall/F1 and confusion matrix, or MSE/MAE/R² for regression."""
     try:
-        loaded = commands.load_model(model)
-        rows, which = commands.evaluation_data(loaded, data, target)
+        trained = commands.read_trained(model)
+        rows, which = commands.evaluation_data(trained, data, target)
         result = {
             "model": str(model),
             "data": rows.name,
             "rows": which,
             "examples": len(rows.y),
-            **commands.evaluate(loaded, rows),
+            **commands.evaluate(trained.model, rows),
         }
     except ChainruleError as exc:
         fail(str(exc))
@@ -303,9 +308,10 @@ def predict(
     """Predictions (and class probabilities) as CSV."""
     try:
         check_writable(output, "--output")
-        loaded = commands.load_model(model)
-        rows = loaded.aligned(load_data(data, loaded.meta.get("target"), require_target=False))
-        text = commands.predictions_csv(loaded, rows.X)
+        trained = commands.read_trained(model)
+        target = trained.run.target if trained.run else None
+        rows = commands.aligned(trained.model, load_data(data, target, require_target=False))
+        text = commands.predictions_csv(trained.model, rows.X)
         if output is None:
             sys.stdout.write(text)
         else:
@@ -604,11 +610,12 @@ def plot(
     output = output or model.with_suffix(".gif" if frames else ".png")
     try:
         check_writable(output, "--output")
-        loaded = commands.load_model(model)
+        loaded = commands.read_trained(model)
+        loaded.require_run("plot")
         if dynamics:
             from chainrule.cli.plotting import plot_dynamics
 
-            recorded = loaded.history.get("dynamics") or []
+            recorded = loaded.history.dynamics if loaded.history else []
             if not recorded:
                 raise DataError(
                     f"{model}: no learning dynamics recorded; train with --record-every N"
@@ -630,43 +637,49 @@ def plot(
         stdout.print(f"wrote {output} ({width}x{height})")
 
 
-def _boundary(model: Any, data: str | None, target: str | None) -> Any:
+def _boundary(model: Any, run: commands.RunRecord, data: str | None, target: str | None) -> Any:
     """The model's decision boundary over its two-feature data, or ``None``."""
     from chainrule.cli.plotting import Boundary
 
-    if model.net.layer_sizes[0] != 2 or model.is_regression:
+    if model.net.layer_sizes[0] != 2 or model.classes is None:
         return None
-    seed = model.meta["split"]["seed"]
-    rows = model.aligned(
-        load_data(data or model.meta["data"], target or model.meta.get("target"), seed)
+    rows = commands.aligned(
+        model, load_data(data or run.data, target or run.target, run.settings.seed)
     )
-    return Boundary(
-        rows.X, rows.y, model.meta["classes"], model.meta["features"],
-        lambda X: model.predict(X)[1],
-    )  # fmt: skip
+    return Boundary(rows.X, rows.y, model.classes.tolist(), rows.feature_names, model.predict_proba)
 
 
 def _plot(
-    model: Any, path: Path, with_data: bool, data: str | None = None, target: str | None = None
+    trained: commands.Trained,
+    path: Path,
+    with_data: bool,
+    data: str | None = None,
+    target: str | None = None,
 ) -> tuple[int, int]:
     from chainrule.cli.plotting import plot_model
 
-    boundary = _boundary(model, data, target) if with_data else None
-    return plot_model(path, model.history, boundary, model.history.get("stop_reason"))
+    model = trained.model
+    run = commands.RunRecord.from_provenance(model.provenance, trained.path)
+    boundary = _boundary(model, run, data, target) if with_data else None
+    history = trained.history or History()
+    return plot_model(path, vars(history), boundary, history.stop_reason)
 
 
-def _animate(model: Any, path: Path, frames: int, data: str | None, target: str | None) -> Any:
+def _animate(
+    trained: commands.Trained, path: Path, frames: int, data: str | None, target: str | None
+) -> Any:
     from chainrule.cli.plotting import boundary_gif
 
-    if model.net.layer_sizes[0] != 2 or model.is_regression:
+    model = trained.model
+    if model.net.layer_sizes[0] != 2 or model.classes is None:
         raise DataError("--frames draws a decision boundary: it needs a classifier of 2 features")
-    replayed, snapshots = commands.replay(model, frames)
-    boundary = _boundary(replayed, data, target)
+    replayed, snapshots = commands.replay(trained, frames)
+    boundary = _boundary(replayed, trained.require_run("--frames"), data, target)
 
     def at(theta: np.ndarray) -> Any:
         def probabilities(X: np.ndarray) -> np.ndarray:
             replayed.net.theta[...] = theta
-            return replayed.predict(X)[1]
+            return replayed.predict_proba(X)
 
         return probabilities
 

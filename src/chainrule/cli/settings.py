@@ -40,16 +40,18 @@ def setting(
     cli_type: type = str,
     parse: Callable[[Any], Any] | None = None,
     flag: str | None = None,
+    aliases: tuple[str, ...] = (),
     on_resume: bool = False,
 ) -> Any:
     """A dataclass field with what the command line needs to offer it as an option.
 
     ``cli_type`` is the type typer parses, ``parse`` turns it into the setting's value,
-    ``flag`` gives an on/off option's spelling, and ``on_resume`` marks a setting that may
-    change when a saved run is resumed.
+    ``flag`` gives an on/off option's spelling, ``aliases`` other spellings of the option
+    (``--lr`` for ``--learning-rate``), and ``on_resume`` marks a setting that may change
+    when a saved run is resumed.
     """
     metadata = {"help": help, "cli_type": cli_type, "parse": parse, "flag": flag}
-    metadata["on_resume"] = on_resume
+    metadata["aliases"], metadata["on_resume"] = aliases, on_resume
     if isinstance(default, list):
         return field(default_factory=lambda: list(default), metadata=metadata)
     return field(default=default, metadata=metadata)
@@ -69,7 +71,9 @@ class TrainSettings:
     )
     output: str = setting("auto", "Output: auto, sigmoid, softmax or identity.")
     optimizer: str = setting("gd", "gd, sgd, rmsprop, adam or adamw.")
-    lr: float = setting(0.1, "Learning rate alpha.", cli_type=float)
+    learning_rate: float = setting(
+        0.1, "Learning rate alpha of the update rule.", cli_type=float, aliases=("--lr",)
+    )
     epochs: int = setting(
         1000,
         "Passes over the data; on --resume the total to reach (default: the saved plan).",
@@ -77,7 +81,9 @@ class TrainSettings:
         on_resume=True,
     )
     batch_size: int = setting(0, "Mini-batch size; 0 for full batch.", cli_type=int)
-    alpha: float = setting(0.0, "L2 penalty strength.", cli_type=float)
+    l2: float = setting(
+        0.0, "L2 penalty strength lambda (the old --alpha, deprecated).", cli_type=float
+    )
     dropout: float = setting(0.0, "Dropout probability on hidden layers.", cli_type=float)
     early_stopping: bool = setting(
         False,
@@ -106,6 +112,29 @@ class TrainSettings:
 
 FIELDS = {f.name: f for f in dataclasses.fields(TrainSettings)}
 
+#: Old spellings of settings, as saved in model files and accepted on the command line one
+#: more release: ``{old name: new name}``.
+RENAMED = {"lr": "learning_rate", "alpha": "l2"}
+#: Options kept working, with a note on stderr, that will be removed: ``{option: setting}``.
+DEPRECATED_OPTIONS = {"alpha": "l2"}
+
+
+def settings_to_file(settings: TrainSettings) -> dict[str, Any]:
+    """The file form of ``settings`` (JSON values); :func:`settings_from_file` reads it."""
+    return dataclasses.asdict(settings)
+
+
+def settings_from_file(saved: Any, source: Any = "the model file") -> TrainSettings:
+    """The :class:`TrainSettings` a model file stored (any release's spelling), or a
+    :class:`ConfigurationError` naming the field that does not belong."""
+    if not isinstance(saved, dict):
+        raise ConfigurationError(f"{source}: the saved run's settings are not described")
+    values = {RENAMED.get(name, name): value for name, value in saved.items()}
+    unknown = sorted(set(values) - set(FIELDS))
+    if unknown:
+        raise ConfigurationError(f"{source}: unknown saved settings {', '.join(unknown)}")
+    return TrainSettings(**values)
+
 
 def _default(f: dataclasses.Field) -> Any:
     return f.default_factory() if f.default is dataclasses.MISSING else f.default
@@ -121,7 +150,9 @@ def train_options() -> list[inspect.Parameter]:
         help_text = f.metadata["help"]
         if default is not None and not f.metadata["on_resume"]:
             help_text += f" (default: {shown})"
-        option = typer.Option(declaration, help=help_text, show_default=False)
+        option = typer.Option(
+            declaration, *f.metadata["aliases"], help=help_text, show_default=False
+        )
         cli_type = f.metadata["cli_type"]
         annotation = Annotated[cli_type | None, option]
         parameters.append(
@@ -129,17 +160,40 @@ def train_options() -> list[inspect.Parameter]:
                 name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation
             )
         )
+    for old, new in DEPRECATED_OPTIONS.items():
+        cli_type = FIELDS[new].metadata["cli_type"]
+        hidden = typer.Option("--" + old, hidden=True, show_default=False)
+        parameters.append(
+            inspect.Parameter(
+                old,
+                inspect.Parameter.KEYWORD_ONLY,
+                default=None,
+                annotation=Annotated[cli_type | None, hidden],
+            )
+        )
     return parameters
 
 
-def given_settings(options: dict[str, Any]) -> dict[str, Any]:
-    """The settings the user gave on the command line, parsed to their values."""
+def given_settings(
+    options: dict[str, Any], note: Callable[[str], None] = lambda text: None
+) -> dict[str, Any]:
+    """The settings the user gave on the command line, parsed to their values. A deprecated
+    option is taken for its new name, with ``note`` telling the user; giving both spellings
+    is a :class:`ConfigurationError`."""
     given = {}
     for name, f in FIELDS.items():
         value = options.get(name)
         if value is not None:
             parse = f.metadata["parse"]
             given[name] = parse(value) if parse else value
+    for old, new in DEPRECATED_OPTIONS.items():
+        if options.get(old) is None:
+            continue
+        new_option = "--" + new.replace("_", "-")
+        if new in given:
+            raise ConfigurationError(f"give {new_option} or --{old}, not both")
+        note(f"--{old} is deprecated and will be removed: write {new_option} {options[old]}")
+        given[new] = options[old]
     return given
 
 

@@ -6,8 +6,6 @@ from pathlib import Path
 
 import numpy as np
 
-from chainrule.cli.commands import encode
-from chainrule.cli.preprocessing import Standardizer
 from chainrule.cli.settings import parse_sizes
 from chainrule.core.gradcheck import gradcheck_problem
 from chainrule.core.network import Network
@@ -15,6 +13,7 @@ from chainrule.core.validation import check_positive_int
 from chainrule.errors import DataError
 from chainrule.io.datasets import load_data
 from chainrule.io.modelfile import network_from_file, read_model_file
+from chainrule.model import Classes, Standardizer, Values
 
 DEFAULT_LAYERS = "3,4,2,1"
 
@@ -74,4 +73,5 @@ def trace_problem(
             f"{data} has {len(classes)} classes, which a {name} output of {n_out} units cannot "
             "take; for several classes use --output softmax"
         )
-    return net, X_rows.T, encode(rows.y[:m], name, None if name == "identity" else classes)
+    targets = Values() if name == "identity" else Classes(classes, softmax=name == "softmax")
+    return net, X_rows.T, targets.encode(rows.y[:m])

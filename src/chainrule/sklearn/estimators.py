@@ -26,6 +26,7 @@ from os import PathLike
 from typing import Any
 
 import numpy as np
+from scipy.sparse import issparse
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import LabelBinarizer
@@ -48,7 +49,7 @@ from chainrule.errors import (
     TrainingDivergedError,
 )
 from chainrule.io.modelfile import network_from_file, read_model_file, register_kind, save_network
-from chainrule.io.onnx import Head
+from chainrule.model import Classes, Model, TargetCodec, Values, codec_from_json
 from chainrule.sklearn.lbfgs import fit_lbfgs
 from chainrule.sklearn.optimizers import InvScaling, ScikitLearnSGD
 from chainrule.sklearn.same_seed import (
@@ -57,11 +58,13 @@ from chainrule.sklearn.same_seed import (
     split_like_scikit_learn,
 )
 from chainrule.sklearn.sparse import SparseAwareGradient, forward_rows, product_for
+from chainrule.train.checkpoint import TrainingState
 from chainrule.train.optimizers import Adam, Optimizer, get_optimizer
 from chainrule.train.schedules import Schedule, get_schedule
 from chainrule.train.trainer import Trainer
 
 ACTIVATION_ALIASES = {"logistic": "sigmoid"}
+CURVES = ("loss_curve", "validation_scores", "validation_loss_curve")  # stored as arrays
 SOLVERS = ("adam", "sgd", "lbfgs", "adamw", "rmsprop", "gd")
 STOCHASTIC_SOLVERS = ("adam", "sgd", "adamw", "rmsprop", "gd")
 SKLEARN_SCHEDULES = ("constant", "invscaling", "adaptive")
@@ -229,13 +232,17 @@ class _BaseMLP(BaseEstimator):
         self.trainer_ = self._trainer()
         self.t_ = 0
 
-    def _trainer(self) -> Trainer:
-        """A trainer for ``net_`` with a fresh optimiser (a fit from scratch, a warm start)."""
+    def _trainer(self, state: TrainingState | None = None) -> Trainer:
+        """A trainer for ``net_`` with a fresh optimiser: a fit from scratch, or a warm start
+        that continues ``state`` (the coefficients, the record and the stopping bookkeeping
+        carry over; the optimiser, its moments and its step count start afresh, as
+        scikit-learn's)."""
         patience = self.n_iter_no_change
-        return Trainer(
+        return Trainer.from_state(
             self.net_,
             self._optimizer(),
-            batch_size=None,  # set per fit from the number of samples
+            state or TrainingState(),
+            batch_size=self.batch_size if self.batch_size == "auto" else int(self.batch_size),
             shuffle=self.shuffle,
             order=ShuffleLikeScikitLearn(),
             schedule=self._schedule(),
@@ -321,7 +328,7 @@ class _BaseMLP(BaseEstimator):
         if not keep:
             self._new_trainer(X.shape[1], Y.shape[1], output, X.dtype, random_state)
         elif not incremental:
-            self.trainer_ = self._continue_with_fresh_optimizer()
+            self.trainer_ = self._trainer(self.trainer_.state)
         if self.solver == "lbfgs":
             return self._fit_lbfgs(X, Y, sample_weight)
 
@@ -330,7 +337,7 @@ class _BaseMLP(BaseEstimator):
         if self.early_stopping:
             X, Y, sample_weight, validation = self._hold_out(X, Y, sample_weight, random_state)
         m = X.shape[0]
-        trainer.batch_size = self._batch_size(m)
+        self._warn_if_batch_is_clipped(m)
         trainer.order.start(random_state)
         if isinstance(trainer.schedule, InvScaling):
             trainer.schedule.start(self.t_, trainer.epochs_done, m)
@@ -352,25 +359,23 @@ class _BaseMLP(BaseEstimator):
         self._collect(history, trainer.epochs_done - before, m, incremental, diverged)
         return self
 
-    def _batch_size(self, m: int) -> int:
-        """scikit-learn's: ``"auto"`` is ``min(200, m)``; a larger size is clipped to ``m``."""
-        if self.batch_size == "auto":
-            return min(200, m)
-        if not 1 <= self.batch_size <= m:
+    def _warn_if_batch_is_clipped(self, m: int) -> None:
+        """As scikit-learn warns: a ``batch_size`` above ``m`` samples is clipped to ``m``
+        (the trainer's batch-size policy)."""
+        if self.batch_size != "auto" and self.batch_size > m:
             warnings.warn(
                 "Got `batch_size` less than 1 or larger than sample size. It is going to be "
                 "clipped",
                 stacklevel=4,
             )
-        return int(np.clip(self.batch_size, 1, m))
 
     def _diverged(self, error: TrainingDivergedError) -> str:
         """A non-finite cost: an error, or, with early stopping, as scikit-learn's fit, a
         return with the best validation epoch's coefficients (and one warning)."""
         if not self.early_stopping:
             raise DivergedFitError(f"{NON_FINITE} ({error})") from None
-        if self.trainer_.best_theta is not None:
-            self.net_.theta[...] = self.trainer_.best_theta
+        if self.trainer_.state.best_theta is not None:
+            self.net_.theta[...] = self.trainer_.state.best_theta
         message = (
             f"chainrule: {error} With early_stopping, the estimator keeps the coefficients of "
             "its best validation score; validation_scores_ ends in nan."
@@ -412,16 +417,6 @@ class _BaseMLP(BaseEstimator):
                 stacklevel=3,
             )
         return self
-
-    def _continue_with_fresh_optimizer(self) -> Trainer:
-        """A warm start, as scikit-learn's: the coefficients, the record and the stopping
-        bookkeeping carry over; the optimiser (its moments, its step count) starts afresh."""
-        trainer = self._trainer()
-        old = self.trainer_
-        trainer.history, trainer.epochs_done = old.history, old.epochs_done
-        trainer.best_score, trainer.best_theta = old.best_score, old.best_theta
-        trainer.no_improvement = old.no_improvement
-        return trainer
 
     def _weigh_classes(
         self, y: np.ndarray, sample_weight: np.ndarray | None, incremental: bool
@@ -494,8 +489,10 @@ class _BaseMLP(BaseEstimator):
         X = validate_data(
             self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32), reset=False
         )
-        A_L = forward_rows(self.net_, X.astype(self.net_.dtype, copy=False)).A[self.net_.L]
-        return A_L.T, X.dtype
+        rows = X.astype(self.net_.dtype, copy=False)
+        if issparse(rows):  # the model takes arrays; a sparse X goes through its own product
+            return forward_rows(self.net_, rows).A[self.net_.L].T, X.dtype
+        return self.model_.outputs(rows), X.dtype
 
     # ------------------------------------------------------------------ attributes
 
@@ -552,9 +549,21 @@ class _BaseMLP(BaseEstimator):
         check_is_fitted(self, "net_")
         return SKLEARN_OUTPUT_NAMES[self.net_.output.name]
 
-    def _feature_names(self) -> list[str] | None:
+    @property
+    def model_(self) -> Model:
+        """The fitted model as :class:`chainrule.Model`: ``net_`` with the estimator's
+        targets (classes, or values), what ``predict``, model files and ONNX export use."""
+        check_is_fitted(self, "net_")
         names = getattr(self, "feature_names_in_", None)
-        return None if names is None else [str(name) for name in names]
+        names = None if names is None else [str(name) for name in names]
+        return Model(self.net_, self._targets(), None, names)
+
+    def _targets(self) -> TargetCodec:
+        raise NotImplementedError
+
+    def _adopt_targets(self, targets: TargetCodec) -> None:
+        """Take the targets of a model file back (what :meth:`_targets` describes)."""
+        raise NotImplementedError
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -572,20 +581,16 @@ class _BaseMLP(BaseEstimator):
             "feature_names_in": (
                 self.feature_names_in_.tolist() if hasattr(self, "feature_names_in_") else None
             ),
-            "loss_curve": self.loss_curve_,
-            "validation_scores": self.validation_scores_,
-            "validation_loss_curve": self.validation_loss_curve_,
+            "curves": [name for name in CURVES if getattr(self, f"{name}_") is not None],
             "n_iter": self.n_iter_,
             "t": self.t_,
-            **self._target_metadata(),
+            "targets": self._targets().to_json(),
         }
-        save_network(self.net_, path, kind=type(self).__name__, metadata=metadata)
-
-    def _target_metadata(self) -> dict[str, Any]:
-        return {}
-
-    def _restore_targets(self, metadata: dict[str, Any]) -> None:
-        """Rebuild what :meth:`_target_metadata` saved."""
+        curves = {
+            f"{name}": np.asarray(getattr(self, f"{name}_"), dtype=np.float64)
+            for name in metadata["curves"]
+        }
+        save_network(self.net_, path, kind=type(self).__name__, metadata=metadata, arrays=curves)
 
     @classmethod
     def load(cls, path: str | PathLike[str]) -> _BaseMLP:
@@ -609,12 +614,17 @@ class _BaseMLP(BaseEstimator):
             estimator.n_features_in_ = int(metadata["n_features_in"])
             if metadata.get("feature_names_in") is not None:
                 estimator.feature_names_in_ = np.asarray(metadata["feature_names_in"], object)
-            estimator.loss_curve_ = list(metadata["loss_curve"])
-            estimator.validation_scores_ = metadata["validation_scores"]
-            estimator.validation_loss_curve_ = metadata.get("validation_loss_curve")
+            if "curves" in metadata:
+                for name in CURVES:
+                    curve = arrays[name].tolist() if name in metadata["curves"] else None
+                    setattr(estimator, f"{name}_", curve)
+            else:  # format version 1 kept the curves in the header
+                estimator.loss_curve_ = list(metadata["loss_curve"])
+                estimator.validation_scores_ = metadata["validation_scores"]
+                estimator.validation_loss_curve_ = metadata.get("validation_loss_curve")
             estimator.n_iter_ = int(metadata["n_iter"])
             estimator.t_ = int(metadata.get("t", 0))
-            estimator._restore_targets(metadata)
+            estimator._adopt_targets(cls._saved_targets(metadata, path))
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelFileError(
                 f"{path}: the estimator description is incomplete ({exc})"
@@ -626,6 +636,19 @@ class _BaseMLP(BaseEstimator):
         estimator.best_loss_ = None if scores else (min(curve) if curve else None)
         estimator.trainer_ = estimator._trainer()
         return estimator
+
+    @staticmethod
+    def _saved_targets(metadata: dict[str, Any], path: Any) -> TargetCodec:
+        """The targets of an estimator's file (version 1 wrote them as loose keys)."""
+        if "targets" in metadata:
+            return codec_from_json(metadata["targets"], path)
+        if "classes" in metadata:
+            kind = metadata["target_type"]
+            return Classes(
+                metadata["classes"], kind == "multilabel-indicator", kind == "multiclass"
+            )
+        ndim = int(metadata["y_ndim"])
+        return Values(0.0, 1.0, ndim)
 
 
 class MLPClassifier(ClassifierMixin, _BaseMLP):
@@ -765,19 +788,24 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             self.classes_ = self._label_binarizer.classes_
         return self._fit(X, y, sample_weight, incremental=True)
 
-    def onnx_head(self) -> Head:
-        """How :func:`chainrule.export_onnx` exports this classifier: ``probabilities``
-        as :meth:`predict_proba`, ``label`` as :meth:`predict`."""
-        check_is_fitted(self, "net_")
-        return Head("classifier", classes=self.classes_, feature_names=self._feature_names())
+    def _targets(self) -> Classes:
+        kind = self._label_binarizer.y_type_
+        return Classes(self.classes_, kind == "multilabel-indicator", kind == "multiclass")
+
+    def _adopt_targets(self, targets: TargetCodec) -> None:
+        if not isinstance(targets, Classes):
+            raise ModelFileError("a classifier's file must describe classes")
+        if targets.multilabel:
+            labels = np.eye(len(targets.classes), dtype=int)
+            self._label_binarizer = LabelBinarizer().fit(labels)
+        else:
+            self._label_binarizer = LabelBinarizer().fit(targets.classes)
+        self.classes_ = self._label_binarizer.classes_
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities ``(n_samples, n_classes)``, columns in the order of ``classes_``."""
         A, dtype = self._forward(X)
-        A = A.astype(dtype, copy=False)
-        if self._label_binarizer.y_type_ == "binary":
-            return np.hstack([1 - A, A])
-        return A
+        return self._targets().probabilities(A, self.net_.output.name).astype(dtype, copy=False)
 
     def predict_log_proba(self, X: Any) -> np.ndarray:
         return np.log(self.predict_proba(X))
@@ -785,20 +813,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     def predict(self, X: Any) -> np.ndarray:
         """Predicted labels ``(n_samples,)``, or an indicator matrix for multi-label targets."""
         A, _ = self._forward(X)
-        if self._label_binarizer.y_type_ == "multiclass":
-            return self.classes_[A.argmax(axis=1)]
-        return self._label_binarizer.inverse_transform((A >= 0.5).astype(int), threshold=0.5)
-
-    def _target_metadata(self) -> dict[str, Any]:
-        return {"classes": self.classes_.tolist(), "target_type": self._label_binarizer.y_type_}
-
-    def _restore_targets(self, metadata: dict[str, Any]) -> None:
-        classes = np.asarray(metadata["classes"])
-        if metadata["target_type"] == "multilabel-indicator":
-            self._label_binarizer = LabelBinarizer().fit(np.eye(len(classes), dtype=int))
-        else:
-            self._label_binarizer = LabelBinarizer().fit(classes)
-        self.classes_ = self._label_binarizer.classes_
+        return self._targets().decode(A, self.net_.output.name)
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -897,23 +912,19 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         """One epoch over ``X``, ``y``."""
         return self._fit(X, y, sample_weight, incremental=True)
 
-    def onnx_head(self) -> Head:
-        """How :func:`chainrule.export_onnx` exports this regressor: ``values``, one column
-        per output, as :meth:`predict`."""
-        check_is_fitted(self, "net_")
-        return Head("regressor", feature_names=self._feature_names())
+    def _targets(self) -> Values:
+        n = self.net_.layer_sizes[-1]
+        return Values(np.zeros(n), np.ones(n), self._y_ndim)
+
+    def _adopt_targets(self, targets: TargetCodec) -> None:
+        if not isinstance(targets, Values):
+            raise ModelFileError("a regressor's file must describe values")
+        self._y_ndim = targets.ndim
 
     def predict(self, X: Any) -> np.ndarray:
         """Predictions ``(n_samples,)``, or ``(n_samples, n_outputs)`` for multi-output targets."""
         A, dtype = self._forward(X)
-        A = A.astype(dtype, copy=False)
-        return A[:, 0] if self._y_ndim == 1 else A
-
-    def _target_metadata(self) -> dict[str, Any]:
-        return {"y_ndim": self._y_ndim}
-
-    def _restore_targets(self, metadata: dict[str, Any]) -> None:
-        self._y_ndim = int(metadata["y_ndim"])
+        return self._targets().decode(A, self.net_.output.name).astype(dtype, copy=False)
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()

@@ -18,7 +18,7 @@ class Schedule:
 
     name: ClassVar[str] = "constant"
 
-    def rate(self, alpha_0: float, current: float, epochs_done: int) -> float:
+    def rate(self, initial: float, current: float, epochs_done: int) -> float:
         """The learning rate for the next epoch."""
         return current
 
@@ -46,8 +46,8 @@ class StepDecay(Schedule):
         self.step_size = check_positive_int("step_size", step_size)
         self.gamma = check_positive("gamma", gamma)
 
-    def rate(self, alpha_0: float, current: float, epochs_done: int) -> float:
-        return alpha_0 * self.gamma ** (epochs_done // self.step_size)
+    def rate(self, initial: float, current: float, epochs_done: int) -> float:
+        return initial * self.gamma ** (epochs_done // self.step_size)
 
     def hyperparameters(self) -> dict[str, Any]:
         return {"step_size": self.step_size, "gamma": self.gamma}
@@ -61,8 +61,8 @@ class ExponentialDecay(Schedule):
     def __init__(self, gamma: float = 0.99) -> None:
         self.gamma = check_positive("gamma", gamma)
 
-    def rate(self, alpha_0: float, current: float, epochs_done: int) -> float:
-        return alpha_0 * self.gamma**epochs_done
+    def rate(self, initial: float, current: float, epochs_done: int) -> float:
+        return initial * self.gamma**epochs_done
 
     def hyperparameters(self) -> dict[str, Any]:
         return {"gamma": self.gamma}
