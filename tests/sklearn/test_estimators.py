@@ -14,23 +14,10 @@ from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_sp
 from sklearn.neural_network import MLPClassifier as SklearnMLPClassifier  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
-from sklearn.utils.estimator_checks import check_estimator  # noqa: E402
 
 import chainrule as cr  # noqa: E402
 from chainrule import MLPClassifier, MLPRegressor  # noqa: E402
 from chainrule.errors import ConfigurationError, ModelFileError  # noqa: E402
-
-
-@pytest.mark.parametrize("Estimator", [MLPClassifier, MLPRegressor])
-def test_check_estimator_at_the_defaults_with_no_expected_failure(Estimator):
-    """scikit-learn's estimator checks, all of them, on the estimator as constructed by
-    default (it computes in the input's float dtype, as scikit-learn's MLP does)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        results = check_estimator(Estimator(), on_fail=None)
-    failed = {r["check_name"]: str(r["exception"]) for r in results if r["status"] == "failed"}
-    assert not failed, failed
-    assert not [r for r in results if r["status"] == "xfail"]
 
 
 @pytest.mark.parametrize("input_dtype", [np.float32, np.float64, np.int64])
