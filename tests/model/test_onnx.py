@@ -22,7 +22,7 @@ def run(path, X):
 
 
 @pytest.mark.parametrize("hidden", ["relu", "leaky_relu", "tanh", "sigmoid", "identity"])
-@pytest.mark.parametrize("output", ["sigmoid", "softmax", "identity"])
+@pytest.mark.parametrize("output", ["sigmoid", "softmax", "identity", "exp"])
 def test_a_network_of_every_activation_and_output(hidden, output, tmp_path, rng):
     net = cr.Network([5, 7, 6, 3], hidden, output, seed=0, leaky_slope=0.2)
     for l in range(1, net.L + 1):

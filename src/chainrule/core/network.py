@@ -14,7 +14,7 @@ or a gradient message is a single array.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
@@ -46,6 +46,11 @@ def times_derivative(
     np.multiply(dA, g.derivative(Z, A, out=G), out=dA)
 
 
+def dense_product(A: Any, B: Any, out: np.ndarray) -> np.ndarray:
+    """``out = A B`` for NumPy arrays: the product F1 and B2 take with the input ``A[0]``."""
+    return np.matmul(A, B, out=out)
+
+
 def parameter_count(layer_sizes: Sequence[int]) -> int:
     """Number of parameters of a network with these sizes: ``sum_l n[l] (n[l-1] + 1)``."""
     n = layer_sizes
@@ -62,10 +67,22 @@ class Cache:
     ``(n[l], m)``, allocated here once and reused by every step on a batch of this size (the
     trainer keeps one cache per batch size). What a step still allocates: the dropout masks
     it draws, and a shuffled batch's gathered columns of ``X`` and ``Y``.
+
+    ``input_product(A, B, out)`` computes the two products that involve the input ``A[0]``,
+    ``W[1] A[0]`` (F1) and ``dZ[1] A[0]^T`` (B2): NumPy's ``matmul`` by default. An input
+    that is not a NumPy array (a scipy.sparse matrix, in :mod:`chainrule.sklearn.sparse`)
+    brings its own, so the core never needs to know its type.
     """
 
-    def __init__(self, layer_sizes: Sequence[int], m: int, dtype: np.dtype) -> None:
+    def __init__(
+        self,
+        layer_sizes: Sequence[int],
+        m: int,
+        dtype: np.dtype,
+        input_product: Callable[[Any, Any, np.ndarray], np.ndarray] = dense_product,
+    ) -> None:
         self.m = m
+        self.input_product = input_product
         self.layer_sizes = n = tuple(layer_sizes)
         layers = range(1, len(n))
         check_memory(
@@ -275,7 +292,8 @@ class Network:
         D = cache.D = masks or [None] * (self.L + 1)
         A[0] = X
         for l in range(1, self.L + 1):
-            np.matmul(self.W[l], A[l - 1], out=Z[l])  # F1: Z[l] = W[l] A[l-1] + b[l]
+            product = cache.input_product if l == 1 else np.matmul
+            product(self.W[l], A[l - 1], out=Z[l])  # F1: Z[l] = W[l] A[l-1] + b[l]
             Z[l] += self.b[l]
             if l == self.L:
                 self.output.activation(Z[l], out=A[l])  # F3: A[L] = g[L](Z[L])
@@ -314,7 +332,8 @@ class Network:
         Z, A, D, dA, G = cache.Z, cache.A, cache.D, cache.dA, cache.G
         dW, db = self.gradient_views(cache, grads)
         for l in range(self.L, 0, -1):
-            np.matmul(dZ, A[l - 1].T, out=dW[l])  # B2: dW[l] = dZ[l] A[l-1]^T
+            product = cache.input_product if l == 1 else np.matmul
+            product(dZ, A[l - 1].T, out=dW[l])  # B2: dW[l] = dZ[l] A[l-1]^T
             dZ.sum(axis=1, keepdims=True, out=db[l])  # B3: db[l] = sum_i dZ[l]
             if l > 1:
                 dA_prev = np.matmul(self.W[l].T, dZ, out=dA[l - 1])  # B4: dA[l-1] = W[l]^T dZ[l]

@@ -33,7 +33,13 @@ from chainrule.model.targets import Classes, Values
 from chainrule.version import __version__
 
 OPSET = 17
-ACTIVATIONS = {"relu": "Relu", "tanh": "Tanh", "sigmoid": "Sigmoid", "leaky_relu": "LeakyRelu"}
+ACTIVATIONS = {
+    "relu": "Relu",
+    "tanh": "Tanh",
+    "sigmoid": "Sigmoid",
+    "leaky_relu": "LeakyRelu",
+    "exp": "Exp",
+}
 
 
 def onnx_model(model: Model) -> Any:

@@ -71,7 +71,8 @@ class ExponentialDecay(Schedule):
 class Adaptive(Schedule):
     """Keep the rate while the run improves; divide it by ``factor`` each time it stalls.
 
-    Training stops once the rate would fall below ``min_rate``.
+    A stall that finds the rate already at or below ``min_rate`` stops training, as
+    scikit-learn's ``learning_rate="adaptive"`` does (so the last rate used may be below it).
     """
 
     name = "adaptive"
@@ -81,8 +82,7 @@ class Adaptive(Schedule):
         self.min_rate = check_positive("min_rate", min_rate)
 
     def on_stall(self, current: float) -> float | None:
-        lowered = current / self.factor
-        return None if lowered < self.min_rate else lowered
+        return None if current <= self.min_rate else current / self.factor
 
     def hyperparameters(self) -> dict[str, Any]:
         return {"factor": self.factor, "min_rate": self.min_rate}

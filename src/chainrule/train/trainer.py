@@ -63,6 +63,10 @@ class Trainer:
         ``min(200, m)`` for the ``m`` examples of each :meth:`fit` (scikit-learn's rule).
     shuffle:
         Reshuffle the examples every epoch (seeded by the network's generator).
+    order:
+        Where a shuffled epoch's order comes from: ``order(m)`` returns a permutation of
+        ``range(m)``. Default: ``net.rng.permutation(m)``. The estimators pass scikit-learn's
+        shuffle, so the same ``random_state`` visits the examples in scikit-learn's order.
     schedule:
         A :class:`~chainrule.train.schedules.Schedule` or its name; default constant.
     clip_norm:
@@ -102,6 +106,7 @@ class Trainer:
         *,
         batch_size: int | str | None = None,
         shuffle: bool = True,
+        order: Callable[[int], np.ndarray] | None = None,
         schedule: Schedule | str | None = None,
         clip_norm: float | None = None,
         patience: int | None = None,
@@ -128,6 +133,7 @@ class Trainer:
         else:
             self._batch_size = check_positive_int("batch_size", batch_size)
         self.shuffle = bool(shuffle)
+        self.order = order
         if isinstance(schedule, str):
             schedule = get_schedule(schedule)
         self.schedule = check_instance(
@@ -276,7 +282,8 @@ class Trainer:
     def _checked(
         self, X: Any, Y: Any, w: Any = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        return self.net.check_data(X, Y, None if w is None else np.asarray(w).reshape(-1))
+        weights = None if w is None else np.asarray(w).reshape(-1)
+        return self.strategy.check_data(self.net, X, Y, weights)
 
     def _epochs(
         self,
@@ -318,7 +325,9 @@ class Trainer:
         the optimiser's step (eq. U1 for plain gradient descent). Returns the mean of the
         batch costs, weighted by the batches' weights."""
         net, gradient, grads = self.net, self.strategy, self.strategy.grads
-        order = net.rng.permutation(m) if self.shuffle and batch < m else None
+        order = None
+        if self.shuffle and batch < m:
+            order = net.rng.permutation(m) if self.order is None else self.order(m)
         total = weight = 0.0
         for columns in batches(m, batch, order):
             result = gradient(columns)
@@ -372,7 +381,7 @@ class Trainer:
         self.history.learning_rate.append(self.optimizer.learning_rate)
         if validation is not None:
             X_val, Y_val, w_val = validation
-            cache = self.net.forward_pass(X_val)
+            cache = self.strategy.forward(self.net, X_val)
             self.history.val_cost.append(self.strategy.cost(self.net, cache, Y_val, w_val))
             self.history.val_score.append(self.net.output.score(cache.A[self.net.L], Y_val, w_val))
 
