@@ -8,7 +8,24 @@ from pathlib import Path
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "derivation.md"
 LINK = re.compile(r"\[`(chainrule(?:\.\w+)+)`\]\(\.\./src/(chainrule(?:/\w+)+)\.py\)")
 LABEL = re.compile(r"\*\*\(([A-Z]\d)\)\*\*")
-LABELS = ("F1", "F2", "F3", "C1", "C2", "C3", "C4", "B1", "B2", "B3", "B4", "U1", "R1", "R2", "R3", "D1")
+LABELS = (
+    "F1",
+    "F2",
+    "F3",
+    "C1",
+    "C2",
+    "C3",
+    "C4",
+    "B1",
+    "B2",
+    "B3",
+    "B4",
+    "U1",
+    "R1",
+    "R2",
+    "R3",
+    "D1",
+)
 
 
 def resolve(dotted: str):
