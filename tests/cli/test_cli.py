@@ -340,6 +340,11 @@ def test_trace_and_explain_a_saved_network(moons_model):
     assert [len(layer["W"]) for layer in data["layers"]] == [16, 16, 1]
     explained = run("explain", "--model", folder / "moons.npz")
     assert explained.returncode == 0 and "2-16-16-1" in explained.stdout
+    # the update rule and m of the run that made it: Adam on mini-batches of 32
+    assert "mini-batches of m = 32 examples" in explained.stdout
+    assert "(adam) mₜ = β₁ mₜ₋₁ + (1 - β₁) dθ" in explained.stdout
+    assert "α = 0.01, β₁ = 0.9, β₂ = 0.999" in explained.stdout
+    assert "W[1] -= α dW[1]" not in explained.stdout
 
 
 def test_graph_writes_svg_and_dot(tmp_path):

@@ -385,12 +385,13 @@ def explain(
     json_output: JsonOption = False,
 ) -> None:
     """Print the forward and backward equations of a network, labelled as in the derivation,
-    with every matrix's shape, the L2 and dropout terms, and why dZ[L] = (A[L] - Y) / m."""
+    with every matrix's shape, the L2 and dropout terms, why dZ[L] = (A[L] - Y) / m, and
+    the update rule (with --model: the optimiser and batch size it was trained with)."""
     try:
         if format not in ("text", "markdown", "latex"):
             raise ConfigurationError(f"--format must be text, markdown or latex, not {format!r}")
         net = teach.network_of(model, layers, activation, output, 0, "float64")
-        explanation = explain_network(net)
+        explanation = explain_network(net, *teach.training_of(model))
     except ChainruleError as exc:
         fail(str(exc))
     if json_output:

@@ -15,6 +15,7 @@ from chainrule.core.validation import check_positive_int
 from chainrule.errors import DataError
 from chainrule.io.datasets import load_data
 from chainrule.io.modelfile import network_from_file, read_model_file
+from chainrule.train.optimizers import Optimizer, get_optimizer
 
 DEFAULT_LAYERS = "3,4,2,1"
 
@@ -34,6 +35,17 @@ def network_of(
         return network_from_file(model, *read_model_file(model)).copy(dtype=dtype)
     sizes = parse_sizes(layers, "--layers")
     return Network(sizes, hidden_activations(activation), output, seed=seed, dtype=dtype)
+
+
+def training_of(model: Path | None) -> tuple[Optimizer | None, int | None]:
+    """``(optimizer, batch size)`` a model file was trained with, as far as it says
+    (``None`` for what it does not record; a batch size of ``None`` is the full batch)."""
+    if model is None:
+        return None, None
+    training = read_model_file(model)[0].get("training") or {}
+    saved = training.get("optimizer")
+    optimizer = None if saved is None else get_optimizer(saved["name"], **saved["hyperparameters"])
+    return optimizer, (training.get("settings") or {}).get("batch_size")
 
 
 def trace_problem(

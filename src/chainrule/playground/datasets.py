@@ -42,7 +42,9 @@ def circle(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, 
     """Class 1 inside radius 2.5, class 0 in the ring from 3.5 to 5."""
     radius = 5.0
     half = n // 2
-    r = np.concatenate([_uniform(rng, 0, radius * 0.5, half), _uniform(rng, radius * 0.7, radius, n - half)])
+    r = np.concatenate(
+        [_uniform(rng, 0, radius * 0.5, half), _uniform(rng, radius * 0.7, radius, n - half)]
+    )
     angle = _uniform(rng, 0, 2 * np.pi, n)
     x1, x2 = r * np.sin(angle), r * np.cos(angle)
     shift1 = _uniform(rng, -radius, radius, n) * noise
@@ -123,9 +125,7 @@ CLASSIFICATION = {"circle": circle, "xor": xor, "gauss": gauss, "spiral": spiral
 REGRESSION = {"plane": plane, "multigauss": multigauss}
 
 
-def generate(
-    name: str, n: int, noise: float, seed: int
-) -> tuple[np.ndarray, np.ndarray]:
+def generate(name: str, n: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """``(P, y)``: the points ``P`` ``(2, n)`` and their labels or targets ``y`` ``(n,)``,
     shuffled, from the generator seeded with ``seed``."""
     rng = np.random.default_rng(seed)

@@ -205,4 +205,3 @@ def _names(name: str, value: Any, allowed: tuple[str, ...], most: int) -> tuple[
     if not isinstance(value, (list, tuple)) or len(value) > most:
         raise MessageError(f"{name} must be a list of at most {most} names; got {value!r}")
     return tuple(_choice(f"{name}[{i}]", v, allowed) for i, v in enumerate(value))
-
