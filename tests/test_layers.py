@@ -1,6 +1,7 @@
 """The package is layered: every module imports only the layers below its own, lazily or not.
 
-errors, version < core < io < train < parallel < sklearn, learn < cli < chainrule itself
+errors, version < core < io < train < parallel < sklearn, learn < playground < cli < chainrule
+itself
 """
 
 import ast
@@ -20,9 +21,10 @@ LAYERS = {
     "parallel": 4,
     "sklearn": 5,
     "learn": 5,
-    "cli": 6,
+    "playground": 6,
+    "cli": 7,
 }
-FACADE = 7  # chainrule/__init__.py and __main__.py gather the public names
+FACADE = 8  # chainrule/__init__.py and __main__.py gather the public names
 
 
 def module_name(path: Path) -> str:

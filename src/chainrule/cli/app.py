@@ -561,6 +561,43 @@ def export(
         stderr.print(f"note: {note}", highlight=False, soft_wrap=True)
 
 
+# ---------------------------------------------------------------------- playground
+
+
+@app.command()
+def playground(
+    port: Annotated[
+        int | None, typer.Option(help="Port to serve on [default: a free one].")
+    ] = None,
+    host: Annotated[
+        str, typer.Option(help="Address to bind; anything but 127.0.0.1 is reachable by others.")
+    ] = "127.0.0.1",
+    no_browser: Annotated[
+        bool, typer.Option("--no-browser", help="Do not open a browser.")
+    ] = False,
+) -> None:
+    """Train a network in the browser, with its equations, matrices and gradient check."""
+    try:
+        from chainrule.playground.server import serve
+    except ImportError as error:
+        fail(
+            f"the playground needs its extra ({error.name} is missing): pip install '.[playground]'"
+        )
+    if port is not None and not 0 < port < 65536:
+        fail(f"--port must be from 1 to 65535, got {port}")
+
+    def announce(url: str) -> None:
+        typer.echo(f"chainrule playground on {url}  (Ctrl-C stops it)")
+
+    try:
+        serve(host, port, not no_browser, announce, warn=lambda m: stderr.print(f"warning: {m}"))
+    except KeyboardInterrupt:
+        pass
+    except OSError as error:
+        fail(f"cannot serve on {host}:{port}: {error.strerror or error}")
+    typer.echo("chainrule playground stopped")
+
+
 # ---------------------------------------------------------------------- plot
 
 

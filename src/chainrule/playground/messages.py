@@ -59,7 +59,7 @@ class Settings:
     l2: float = 0.0
     dropout: float = 0.0
     seed: int = 0
-    speed: int = 1
+    speed: int = 2
 
     def as_dict(self) -> dict[str, Any]:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}

@@ -1,0 +1,61 @@
+"""Serve the playground: uvicorn on 127.0.0.1 (or ``host``), a free port unless one is given."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import warnings
+import webbrowser
+from collections.abc import Callable
+
+import uvicorn
+
+from chainrule.playground.app import create_app
+
+LOCAL = "127.0.0.1"
+
+
+def free_port(host: str = LOCAL) -> int:
+    """A port the operating system says is free on ``host`` now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
+def serve(
+    host: str = LOCAL,
+    port: int | None = None,
+    open_browser: bool = True,
+    announce: Callable[[str], None] = print,
+    warn: Callable[[str], None] | None = None,
+) -> None:
+    """Serve the playground until Ctrl-C; ``announce`` is given the page's URL first.
+
+    Any ``host`` but 127.0.0.1 (``localhost``) lets other machines reach the page and drive
+    training on this one, so it is allowed but warned about, through ``warn`` (by default a
+    :class:`UserWarning`).
+    """
+    if host not in (LOCAL, "localhost"):
+        message = (
+            f"serving on {host}: the playground is reachable from other machines, and anyone "
+            "who reaches it can train networks on this one"
+        )
+        if warn is None:
+            warnings.warn(f"chainrule playground: {message}", UserWarning, stacklevel=2)
+        else:
+            warn(message)
+    port = free_port(host) if port is None else port
+    url = f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{port}/"
+    config = uvicorn.Config(
+        create_app(),
+        host=host,
+        port=port,
+        log_level="warning",
+        ws="websockets",
+        timeout_graceful_shutdown=2,
+    )
+    server = uvicorn.Server(config)
+    announce(url)
+    if open_browser:
+        threading.Timer(0.5, webbrowser.open, [url]).start()
+    server.run()  # uvicorn turns Ctrl-C (SIGINT) into a clean shutdown
