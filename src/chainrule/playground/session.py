@@ -125,11 +125,13 @@ class Session:
         self.position += columns.size
         X, Y = self.X["train"][:, columns], self.targets["train"][:, columns]
         m = columns.size
-        cache = net.forward_pass(X, self.cache(("step", m), m), net.dropout_masks(m))
-        J = net.batch_cost(cache, Y)  # C1 or C3, with R1 and R3
-        net.batch_gradient(cache, Y, self.grads)  # B1 to B4, R1 to R3
         self.theta_before[...] = net.theta
-        self.optimizer.step(net.theta, self.grads)  # U1, or the optimiser's rule
+        # a diverging step overflows; it is caught below, by the cost and parameters it leaves
+        with np.errstate(over="ignore", invalid="ignore"):
+            cache = net.forward_pass(X, self.cache(("step", m), m), net.dropout_masks(m))
+            J = net.batch_cost(cache, Y)  # C1 or C3, with R1 and R3
+            net.batch_gradient(cache, Y, self.grads)  # B1 to B4, R1 to R3
+            self.optimizer.step(net.theta, self.grads)  # U1, or the optimiser's rule
         if not (math.isfinite(J) and np.isfinite(net.theta).all()):
             net.theta[...] = self.theta_before
             raise TrainingDivergedError(
