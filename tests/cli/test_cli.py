@@ -328,10 +328,25 @@ def test_trace_json_text_and_markdown():
     assert [len(layer["W"]) for layer in data["layers"]] == [4, 2, 1]
     assert len(data["layers"][0]["Z"][0]) == 5 and data["learning_rate"] == 0.1
     text = run("trace", "--examples", "3").stdout
-    assert "(B2) dW[3] = dZ[3] A[2]ᵀ, beside finite differences" in text
-    assert "| 1 | 2 | 3 |" in run("trace", "--examples", "3", "--markdown").stdout
+    assert "(B2) dW[3] = dZ[3] A[2]ᵀ   shape (1, 2)\n  left backprop, right finite" in text
+    assert "| | i=0 | i=1 | i=2 |" in run("trace", "--examples", "3", "--markdown").stdout
     iris = run_json("trace", "--data", "iris", "--output", "softmax", "--examples", "4")
     assert len(iris["X"]) == 4 and len(iris["Y"]) == 3  # 4 features, 3 classes, as columns
+    followed = run_json("trace", "--layers", "3,2,1", "--examples", "3", "--weight", "W1[1,0]")
+    assert followed["total"] == pytest.approx(followed["numeric"], rel=1e-6)
+    text = run("trace", "--layers", "3,2,1", "--examples", "3", "--weight", "W1[1,0]").stdout
+    assert "dJ/dW[1]_10 = Σᵢ dZ[1]_1i A[0]_0i" in text
+    assert_one_line_error(run("trace", "--weight", "W9[0,0]"), "the network has W[1] to W[3]")
+
+
+def test_trace_and_graph_values_show_the_same_numbers(tmp_path):
+    options = ("--layers", "2,2,1", "--examples", "2", "--seed", "3")
+    step = run_json("trace", *options)
+    drawn = run_json("graph", *options, "--values")
+    notes = {node["name"]: node["note"] for node in drawn["nodes"]}
+    W1 = step["layers"][0]["W"]
+    assert notes["W[1]"].splitlines()[0] == " ".join(f"{v + 0.0:.3g}" for v in W1[0])
+    assert f"J = {step['cost']:.4g}" == notes["J"]
 
 
 def test_trace_and_explain_a_saved_network(moons_model):

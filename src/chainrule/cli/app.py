@@ -408,7 +408,10 @@ def trace(
     ] = None,
     activation: ActivationOption = "relu",
     output: OutputOption = "sigmoid",
-    examples: Annotated[int, typer.Option(help="Examples m in the step.")] = 5,
+    examples: Annotated[
+        int | None,
+        typer.Option(help="Examples m in the step [default: 5, or one per class if more]."),
+    ] = None,
     lr: Annotated[float, typer.Option("--lr", help="Learning rate alpha.")] = 0.1,
     seed: Annotated[int, typer.Option(help="Seed for the network and random data.")] = 0,
     data: Annotated[
@@ -420,21 +423,34 @@ def trace(
     markdown: Annotated[
         bool, typer.Option("--markdown", help="Render as Markdown tables.")
     ] = False,
+    weight: Annotated[
+        str | None,
+        typer.Option(
+            "--weight", help="Follow one weight, e.g. W1[0,2], through the chain rule as scalars."
+        ),
+    ] = None,
     json_output: JsonOption = False,
 ) -> None:
-    """One training step with every matrix printed with real numbers, labelled by its
-    equation: Z, A, the cost, dZ, dW beside finite differences, db, and W, b after it."""
+    """One training step with every matrix printed with real numbers, in computing order,
+    labelled by its equation: W, b, Z, A, the cost, dZ, dW and db beside finite differences,
+    dA and g'(Z) before their product dZ, and W, b after the update."""
     try:
         net, X, Y = teach.trace_problem(
             layers, activation, output, examples, seed, data, model, dtype
         )
         step = trace_step(net, X, Y, lr, dtype)
+        if weight is not None:
+            followed = step.weight(weight)
+            result, text = followed.as_dict(), followed.render()
+        else:
+            result = step.as_dict() if json_output else {}
+            text = "" if json_output else step.render("markdown" if markdown else "text")
     except ChainruleError as exc:
         fail(str(exc))
     if json_output:
-        emit_json(step.as_dict())
+        emit_json(result)
     else:
-        sys.stdout.write(step.render("markdown" if markdown else "text"))
+        sys.stdout.write(text)
 
 
 @app.command()
@@ -450,29 +466,45 @@ def graph(
             help="Add one real step's values: norms, or the numbers for tiny matrices.",
         ),
     ] = False,
-    examples: Annotated[int, typer.Option(help="Examples m for --values.")] = 3,
+    examples: Annotated[
+        int | None, typer.Option(help="Examples m for --values (as for trace).")
+    ] = None,
     seed: Annotated[int, typer.Option(help="Seed for the network and the data of --values.")] = 0,
-    format: Annotated[str, typer.Option("--format", help="svg or dot.")] = "svg",
+    format: Annotated[
+        str | None,
+        typer.Option("--format", help="svg, png or dot [default: from -o's suffix, else svg]."),
+    ] = None,
     out: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
     ] = None,
     json_output: JsonOption = False,
 ) -> None:
     """The computation graph at the matrix level: forward edges with their operation,
-    backward edges with their local rule and equation, shapes on every node."""
+    backward edges with their local rule and equation, shapes on every node; --values adds
+    the numbers of the step 'chainrule trace' prints for the same options."""
     try:
-        if format not in ("svg", "dot"):
-            raise ConfigurationError(f"--format must be svg or dot, not {format!r}")
+        format = format or (out.suffix.lstrip(".").lower() if out is not None else "svg")
+        if format not in ("svg", "png", "dot"):
+            raise ConfigurationError(f"--format must be svg, png or dot, not {format!r}")
+        if format == "png" and out is None:
+            raise ConfigurationError("--format png needs a file: give -o FILE.png")
         check_writable(out, "--output")
-        net = teach.network_of(model, layers, activation, output, seed, "float64")
         step = None
         if values:
-            _, X, Y = gradcheck_problem(net.layer_sizes, "relu", net.output.name, examples, seed)
+            net, X, Y = teach.trace_problem(
+                layers, activation, output, examples, seed, None, model, "float64"
+            )
             step = trace_step(net, X, Y)
+        else:
+            net = teach.network_of(model, layers, activation, output, seed, "float64")
         drawn = computation_graph(net, step)
-        text = drawn.to_svg() if format == "svg" else drawn.to_dot()
-        if out is not None:
-            atomic_write_text(out, text, DataError)
+        text = ""
+        if format == "png":
+            drawn.write_png(out)
+        else:
+            text = drawn.to_svg() if format == "svg" else drawn.to_dot()
+            if out is not None:
+                atomic_write_text(out, text, DataError)
     except ChainruleError as exc:
         fail(str(exc))
     if json_output:
