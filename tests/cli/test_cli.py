@@ -372,14 +372,29 @@ def test_graph_writes_svg_and_dot(tmp_path):
     assert len(data["nodes"]) == 11 and len(data["edges"]) == 17
 
 
-def test_bughunt_list_bug_and_answer():
+def test_bughunt_shows_the_exercise_hints_answers_and_checks_a_fix(tmp_path):
+    from chainrule.learn.bughunt import BUGS, TRUE_BACKWARD, backward_source
+
     listed = run_json("bughunt", "--list")
-    assert [b["id"] for b in listed["bugs"]] == list(range(1, 8))
+    assert [b["id"] for b in listed["bugs"]] == list(range(1, len(BUGS) + 1))
+    assert "sum" not in run("bughunt", "--list").stdout  # the list gives nothing away
     verdict = run_json("bughunt", "--bug", "4")
-    assert verdict["failing"] == ["b1", "b2", "b3"] and verdict["bug"] == 4
-    assert "sum" not in run("bughunt", "--bug", "4").stdout  # the check does not tell why
+    assert verdict["failing"] == ["b1", "b2", "b3"] and verdict["source"] == backward_source(4)
+    shown = run("bughunt", "--bug", "4").stdout
+    assert "network 4-3-3-1 (tanh, tanh, sigmoid), L2 λ = 0.1, dropout p = 0.25" in shown
+    assert "db[l] = dZ[:, :1]" in shown and "b1: backprop | finite differences | ratio" in shown
+    assert "sum over examples" not in shown  # the check does not tell why
+    assert "B3" in run("bughunt", "--hint", "4").stdout
     assert "sum over examples" in run("bughunt", "--answer", "4").stdout
     assert_one_line_error(run("bughunt", "--bug", "9"), "no bug 9")
+    fixed, wrong = tmp_path / "fixed.py", tmp_path / "wrong.py"
+    fixed.write_text(TRUE_BACKWARD)
+    wrong.write_text(backward_source(4))
+    right = run("bughunt", "--check", fixed)
+    assert right.returncode == 0 and "your backward pass is right" in right.stdout
+    still = run("bughunt", "--check", wrong)
+    assert still.returncode == 1 and "3 of 6 parameters still fail" in still.stdout
+    assert_one_line_error(run("bughunt", "--check", tmp_path / "none.py"), "no such file")
 
 
 def test_recorded_dynamics_boundary_frames_and_plots(tmp_path):
