@@ -59,6 +59,11 @@ class Cache:
     ``(n[l], m)``, allocated here once and reused by every step on a batch of this size (the
     trainer keeps one cache per batch size). What a step still allocates: the dropout masks
     it draws, and a shuffled batch's gathered columns of ``X`` and ``Y``.
+
+    ``dA_kept``, when set to a list ``[None] * (L + 1)`` (as
+    :func:`chainrule.learn.trace.trace_step` does), receives a copy of each hidden ``dA[l]``
+    before B4's product overwrites it, so that a trace can show ``dA[l]`` and ``g'(Z[l])``
+    (left in ``G[l]``) apart.
     """
 
     def __init__(self, layer_sizes: Sequence[int], m: int, dtype: np.dtype) -> None:
@@ -71,6 +76,7 @@ class Cache:
         self.dA: list[Any] = [None] + [np.empty((n[l], m), dtype) for l in layers]
         self.G: list[Any] = [None] + [np.empty((n[l], m), dtype) for l in layers[:-1]]
         self.gradient_views: tuple[np.ndarray, tuple, tuple] | None = None
+        self.dA_kept: list[Any] | None = None
 
 
 class Network:
@@ -315,6 +321,8 @@ class Network:
                     dA_prev *= D[l - 1]  # R2: dA[l-1] = dA[l-1] * D[l-1]
                     # A[l-1] holds the masked activation; g' needs g(Z) itself
                     A_prev = g.value(Z[l - 1])
+                if cache.dA_kept is not None:
+                    cache.dA_kept[l - 1] = dA_prev.copy()
                 # B4: dZ[l-1] = dA[l-1] * g'(Z[l-1]), in place
                 in_row_blocks(partial(times_derivative, g), dA_prev, Z[l - 1], A_prev, G[l - 1])
                 dZ = dA_prev

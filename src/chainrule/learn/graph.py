@@ -20,8 +20,9 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.core.equations import cost_equation
 from chainrule.core.network import Network
-from chainrule.learn.trace import COST_LABEL, Trace
+from chainrule.learn.trace import Trace
 
 TINY = 3  # matrices with no side longer than this show their numbers
 
@@ -183,7 +184,7 @@ def computation_graph(net: Network, step: Trace | None = None) -> Graph:
             Edge(f"b[{l}]", f"Z[{l}]", f"+ b[{l}]", "+ b[l]", "F1", "forward"),
             Edge(f"Z[{l}]", A(l), names[l - 1], "g[l]", "F3" if l == L else "F2", "forward"),
         ]
-    cost = COST_LABEL[net.output.name]
+    cost = cost_equation(net.output.name).label
     edges += [
         Edge(A(L), "J", net.output.loss_name, "cost of A[L]", cost, "forward"),
         Edge("Y", "J", "targets", "cost of A[L]", cost, "forward"),
