@@ -126,7 +126,7 @@ class Connection:
             session = self.require_session()
             session.plant(message["id"])
             if session.batch is not None:
-                await self.send(session.gradcheck())
+                await self.send_check()
 
     async def send_frame(self, check: bool = False) -> None:
         session = self.require_session()
@@ -138,7 +138,14 @@ class Connection:
         self.sent = {self.frame_id: time.perf_counter()}
         await self.send(frame)
         if check and session.batch is not None:
-            await self.send(session.gradcheck())
+            await self.send_check()
+
+    async def send_check(self) -> None:
+        """The gradient check, or why it cannot be made; either way training goes on."""
+        try:
+            await self.send(self.require_session().gradcheck())
+        except ChainruleError as error:
+            await self.send({"type": "error", "message": str(error)})
 
     def latency_ms(self) -> dict[str, float] | None:
         if not self.latencies:

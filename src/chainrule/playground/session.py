@@ -291,9 +291,19 @@ class Session:
         def cost() -> float:
             return net.batch_cost(net.forward_pass(X, masks=masks), Y)
 
-        analytic = self._backward(net, X, Y, masks)
-        numeric = numerical_gradient(net.theta, cost, H)
-        W_num, b_num = net.unflatten(numeric)
+        if self.bug is None:
+            grads = net.batch_gradient(
+                net.forward_pass(X, masks=masks), Y, np.empty_like(net.theta)
+            )
+            numeric = numerical_gradient(net.theta, cost, H)
+            errors = {
+                name: relative_error(part_numeric, part)
+                for name, part_numeric, part in zip(
+                    net.params, self._parts(net, numeric), self._parts(net, grads), strict=True
+                )
+            }
+        else:
+            errors = self._planted(net, X, Y, masks)
         cache = net.forward_pass(X, masks=masks)
         result = {}
         for l in range(1, net.L + 1):
@@ -301,8 +311,8 @@ class Session:
                 net.g[q].init == "he" and bool((np.abs(cache.Z[q]) < KINK).any())
                 for q in range(max(l - 1, 1), net.L)
             )
-            for name, numeric_part in ((f"W{l}", W_num[l]), (f"b{l}", b_num[l])):
-                error = relative_error(numeric_part, analytic[name])
+            for name in (f"W{l}", f"b{l}"):
+                error = errors[name]
                 kink = near_kink or (
                     name[0] == "W" and net.l1 > 0 and bool((np.abs(net.W[l]) < KINK).any())
                 )
@@ -319,23 +329,25 @@ class Session:
             "parameters": result,
         }
 
-    def _backward(
+    @staticmethod
+    def _parts(net: Network, flat: np.ndarray) -> list[np.ndarray]:
+        """``[dW[1], db[1], dW[2], ...]``: a flat vector's parts, in the order of ``params``."""
+        W, b = net.unflatten(flat)
+        return [part for l in range(1, net.L + 1) for part in (W[l], b[l])]
+
+    def _planted(
         self, net: Network, X: np.ndarray, Y: np.ndarray, masks: list[Any]
-    ) -> dict[str, np.ndarray]:
-        """``{"W1": dW[1], "b1": db[1], ...}``: the core's backward pass, or bughunt's with
-        :attr:`bug` planted."""
-        if self.bug is None:
-            grads = net.batch_gradient(
-                net.forward_pass(X, masks=masks), Y, np.empty_like(net.theta)
-            )
-            dW, db = net.unflatten(grads)
-            return {name: (dW if name[0] == "W" else db)[int(name[1:])] for name in net.params}
-        try:
-            return bughunt.gradients_with(bughunt.Ground(net, X, Y, masks), self.bug)
-        except ValueError as error:
+    ) -> dict[str, float]:
+        """bughunt's check of its backward pass with :attr:`bug` planted, on this batch and
+        the step's dropout masks."""
+        if net.l1:
             raise MessageError(
-                f"bug {self.bug} cannot be planted in this network: {error}"
-            ) from None
+                f"bug {self.bug}: bughunt's backward pass has no L1 term (R3); set L1 to 0"
+            )
+        try:
+            return bughunt.plant(self.bug, bughunt.Ground(net, X, Y, masks)).errors
+        except ChainruleError as error:
+            raise MessageError(f"bug {self.bug}: {error}") from None
 
     def plant(self, bug: int | None) -> None:
         """Plant bughunt's bug ``bug`` in the checked backward pass (``None``: remove it)."""
@@ -344,12 +356,17 @@ class Session:
                 bughunt.get_bug(bug)
             except ChainruleError as error:
                 raise MessageError(str(error)) from None
+            if self.net.l1:
+                # bughunt's backward pass has R1 and R2 but not R3: every weight would fail
+                raise MessageError(
+                    "bughunt's backward pass has no L1 term (R3): set L1 to 0 to plant a bug"
+                )
         self.bug = bug
 
 
 def bugs() -> list[dict[str, Any]]:
     """bughunt's bugs, for the page's switch: id, where to look, the equation it breaks."""
     return [
-        {"id": b.id, "title": b.title, "equation": b.equation, "answer": b.answer}
+        {"id": b.id, "title": b.hint, "equation": b.equation, "answer": b.answer}
         for b in bughunt.BUGS
     ]

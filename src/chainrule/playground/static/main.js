@@ -97,7 +97,7 @@ const HANDLERS = {
     for (const bug of message.bugs) {
       const option = document.createElement("option");
       option.value = bug.id;
-      option.textContent = `${bug.id}: ${bug.title} (${bug.equation})`;
+      option.textContent = `bug ${bug.id} (${bug.equation})`;
       $("bug").appendChild(option);
     }
     state.bugs = message.bugs;
@@ -326,7 +326,13 @@ function wireControls() {
   $("bug").addEventListener("change", () => {
     const id = $("bug").value === "" ? null : Number($("bug").value);
     const bug = state.bugs.find((b) => b.id === id);
-    $("bug-title").textContent = bug ? `Planted: ${bug.answer}` : "";
+    $("bug-title").innerHTML = "";
+    if (bug) {
+      const answer = document.createElement("details");
+      answer.innerHTML = "<summary>the answer</summary>";
+      answer.append(bug.answer);
+      $("bug-title").append(`Planted in the checked backward pass: ${bug.title}.`, answer);
+    }
     send({ type: "bug", id });
   });
   $("show-test").addEventListener("change", () => state.frame && (state.pending = state.frame) && requestAnimationFrame(drawPending));
