@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import threading
 import time
 from pathlib import Path
@@ -54,15 +55,22 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 
 from chainrule.playground.app import create_app  # noqa: E402
 from chainrule.playground.messages import settings_from  # noqa: E402
-from chainrule.playground.server import free_port  # noqa: E402
 from chainrule.playground.session import Session  # noqa: E402
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def url():
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning")
+        uvicorn.Config(
+            create_app(), host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio"
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

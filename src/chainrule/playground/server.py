@@ -15,13 +15,6 @@ from chainrule.playground.app import create_app
 LOCAL = "127.0.0.1"
 
 
-def free_port(host: str = LOCAL) -> int:
-    """A port the operating system says is free on ``host`` now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((host, 0))
-        return probe.getsockname()[1]
-
-
 def serve(
     host: str = LOCAL,
     port: int | None = None,
@@ -44,18 +37,29 @@ def serve(
             warnings.warn(f"chainrule playground: {message}", UserWarning, stacklevel=2)
         else:
             warn(message)
-    port = free_port(host) if port is None else port
-    url = f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{port}/"
+    # bound here, before the URL is printed, so the URL works once it is shown (and a port
+    # in use is an OSError now, not a log line of uvicorn's)
+    listening = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listening.bind((host, 0 if port is None else port))
+        listening.listen(128)
+    except OSError:
+        listening.close()
+        raise
+    port = listening.getsockname()[1]
+    url = f"http://{LOCAL if host == '0.0.0.0' else host}:{port}/"
     config = uvicorn.Config(
         create_app(),
         host=host,
         port=port,
         log_level="warning",
-        ws="websockets",
+        ws="websockets-sansio",
         timeout_graceful_shutdown=2,
     )
     server = uvicorn.Server(config)
     announce(url)
     if open_browser:
         threading.Timer(0.5, webbrowser.open, [url]).start()
-    server.run()  # uvicorn turns Ctrl-C (SIGINT) into a clean shutdown
+    with listening:
+        server.run(sockets=[listening])  # uvicorn turns Ctrl-C (SIGINT) into a clean shutdown
