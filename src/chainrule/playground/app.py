@@ -51,6 +51,7 @@ class Connection:
         self.frame_id = 0
         self.sent: dict[int, float] = {}
         self.latencies: collections.deque[float] = collections.deque(maxlen=200)
+        self.generation = 0  # of the play loop; stop() moves it on
 
     async def send(self, message: dict[str, Any]) -> None:
         await self.websocket.send_json(message)
@@ -105,7 +106,7 @@ class Connection:
         elif kind == "play":
             self.require_session()
             if self.player is None or self.player.done():
-                self.player = asyncio.create_task(self.play())
+                self.player = asyncio.create_task(self.play(self.generation))
             await self.send({"type": "playing", "playing": True})
         elif kind == "pause":
             self.stop()
@@ -156,15 +157,16 @@ class Connection:
             "p95": 1000 * ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))],
         }
 
-    async def play(self) -> None:
-        """Take ``speed`` updates, send the frame, wait until it is drawn; again."""
-        session = self.require_session()
+    async def play(self, generation: int) -> None:
+        """Take ``speed`` updates, send the frame, wait until it is drawn; again, until
+        :meth:`stop` (which moves :attr:`generation` on: a cancel alone can be lost when it
+        meets a frame's ``drawn`` in ``wait_for``)."""
         frames = 0
         try:
-            while True:
+            while generation == self.generation and self.session is not None:
                 started = time.perf_counter()
-                for _ in range(session.settings.speed):
-                    session.step()
+                for _ in range(self.session.settings.speed):
+                    self.session.step()
                 frames += 1
                 await self.send_frame(check=frames % CHECK_EVERY == 0)
                 try:
@@ -173,18 +175,28 @@ class Connection:
                     pass
                 await asyncio.sleep(max(0.0, MIN_FRAME_SECONDS - (time.perf_counter() - started)))
         except ChainruleError as error:
-            await self.send({"type": "error", "message": str(error)})
-            await self.send({"type": "playing", "playing": False})
+            self.generation += 1
+            await self.send_quietly({"type": "error", "message": str(error)})
+            await self.send_quietly({"type": "playing", "playing": False})
         except (WebSocketDisconnect, RuntimeError):
-            return  # the page went away while a frame was on its way
+            return  # the page went away while a frame was on its way; close() frees the rest
 
     def stop(self) -> None:
+        self.generation += 1
         if self.player is not None and not self.player.done():
             self.player.cancel()
-            asyncio.ensure_future(self.send({"type": "playing", "playing": False}))
+            asyncio.ensure_future(self.send_quietly({"type": "playing", "playing": False}))
         self.player = None
 
+    async def send_quietly(self, message: dict[str, Any]) -> None:
+        """Send unless the page has gone (for messages nobody waits for)."""
+        try:
+            await self.send(message)
+        except (WebSocketDisconnect, RuntimeError):
+            pass
+
     def close(self) -> None:
+        self.generation += 1
         if self.player is not None:
             self.player.cancel()
         self.player, self.session = None, None

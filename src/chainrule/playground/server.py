@@ -9,10 +9,21 @@ import webbrowser
 from collections.abc import Callable
 
 import uvicorn
+from threadpoolctl import threadpool_limits
 
 from chainrule.playground.app import create_app
 
 LOCAL = "127.0.0.1"
+
+
+def one_blas_thread() -> threadpool_limits:
+    """Hold BLAS to one thread while serving (a context manager).
+
+    The playground's products are tiny (at most 8 x 8 times 8 x 10000): a BLAS thread pool
+    only adds hand-over costs there, and on a busy machine two threads made one frame's
+    products ten times slower than one thread did.
+    """
+    return threadpool_limits(1, user_api="blas")
 
 
 def serve(
@@ -61,5 +72,5 @@ def serve(
     announce(url)
     if open_browser:
         threading.Timer(0.5, webbrowser.open, [url]).start()
-    with listening:
+    with listening, one_blas_thread():
         server.run(sockets=[listening])  # uvicorn turns Ctrl-C (SIGINT) into a clean shutdown

@@ -33,7 +33,7 @@ const state = {
   matrices: null,
   waiting: [],
   playing: false,
-  stats: { updatesPerSecond: 0, framesPerSecond: 0, latency: null, framesDrawn: 0, drawMs: 0 },
+  stats: { updatesPerSecond: 0, framesPerSecond: 0, latency: null, framesDrawn: 0, framesReceived: 0, drawMs: 0 },
   recent: [],
   errors: [],
 };
@@ -124,6 +124,7 @@ const HANDLERS = {
     applySettings(message.settings);
   },
   frame(message) {
+    state.stats.framesReceived += 1;
     state.pending = message;
     requestAnimationFrame(drawPending);
   },
