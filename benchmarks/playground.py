@@ -1,7 +1,7 @@
 """The playground's speed: updates a second, frames a second and step-to-screen latency.
 
-For the issue's case, a 2-8-8-1 tanh network on 500 points (250 for training) with batches of
-10, it measures
+For the issue's case, a 2-8-8-1 tanh network (inputs x1, x2) on the spiral's 500 points (250
+for training) with batches of 10, it measures
 
 * ``server``: mini-batch updates a second of :meth:`Session.step` alone, and the time to build
   one frame (costs, every unit's 50 x 50 map, the 100 x 100 output map);
@@ -81,7 +81,7 @@ def in_browser(url: str, speeds: list[int], seconds: float, screenshot: str | No
                 f"{k}={','.join(map(str, v)) if isinstance(v, list) else v}"
                 for k, v in {**CASE, "speed": speed, "dataset": "spiral"}.items()
             )
-            page.goto(f"{url}#{fragment}&features=x1,x2,sin_x1,sin_x2&learning_rate=0.03")
+            page.goto(f"{url}#{fragment}")
             page.wait_for_function("window.playground.frame !== null")
             page.click("#play")
             page.wait_for_timeout(1000)  # past the start
@@ -105,7 +105,13 @@ def in_browser(url: str, speeds: list[int], seconds: float, screenshot: str | No
                     "latency_p95_ms": latency["p95"],
                 }
             )
-        if screenshot:
+        if screenshot:  # the spiral with the sine features, after some play
+            page.goto(f"{url}#dataset=spiral&hidden=8,8&features=x1,x2,sin_x1,sin_x2&speed=5")
+            page.wait_for_function("window.playground.frame !== null")
+            page.click("#play")
+            page.wait_for_function("window.playground.frame.step >= 800")
+            page.click("#play")
+            page.wait_for_function("!window.playground.playing")
             page.click("#inspect")
             page.wait_for_selector("table[data-matrix='dW[3]']")
             page.dispatch_event("[data-weight='2-3-1']", "click")
