@@ -6,7 +6,7 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-from chainrule.cli.plotting import Boundary, _boundary, _pyplot, dynamics_figure, frame_title  # noqa: E402
+from chainrule.learn.figures import Boundary, draw_boundary, dynamics_figure, frame_title, pyplot  # noqa: E402
 
 
 def record(epoch, grads, gains):
@@ -52,9 +52,9 @@ def test_three_classes_get_a_confidence_scale():
         E = np.exp(logits - logits.max(axis=1, keepdims=True))
         return E / E.sum(axis=1, keepdims=True)
 
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots()
-    _boundary(ax, Boundary(X, y, [0, 1, 2], ["u", "v"], probabilities))
+    draw_boundary(ax, Boundary(X, y, [0, 1, 2], ["u", "v"], probabilities))
     bars = [a for a in fig.axes if a is not ax]
     assert len(bars) == 1 and "confidence" in bars[0].get_ylabel()
     assert bars[0].get_ylim() == pytest.approx((1 / 3, 1))
