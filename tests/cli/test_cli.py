@@ -365,7 +365,10 @@ def test_trace_and_explain_a_saved_network(moons_model):
 def test_graph_writes_svg_and_dot(tmp_path):
     out = tmp_path / "graph.svg"
     assert run("graph", "--layers", "3,2,1", "--values", "-o", out).returncode == 0
-    assert out.read_text().lstrip().startswith("<?xml") and "Σ over examples" in out.read_text()
+    assert out.read_text().lstrip().startswith("<?xml") and "Σᵢ · (B3)" in out.read_text()
+    png = tmp_path / "graph.png"
+    assert run("graph", "--values", "-o", png).returncode == 0 and png_size(png)[0] > 800
+    assert_one_line_error(run("graph", "--format", "png"), "--format png needs a file")
     dot = run("graph", "--format", "dot")
     assert dot.returncode == 0 and dot.stdout.startswith("digraph")
     data = run_json("graph", "--layers", "3,2,1")

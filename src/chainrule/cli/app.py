@@ -715,7 +715,9 @@ def plot(
                 raise DataError(
                     f"{model}: no learning dynamics recorded; train with --record-every N"
                 )
-            width, height = plot_dynamics(output, recorded)
+            width, height = plot_dynamics(
+                output, recorded, loaded.history.get("cost") or [], _dynamics_title(loaded)
+            )
         elif frames:
             width, height = _animate(loaded, output, frames, data, target)
         else:
@@ -730,6 +732,18 @@ def plot(
         emit_json(result)
     else:
         stdout.print(f"wrote {output} ({width}x{height})")
+
+
+def _dynamics_title(model: Any) -> str:
+    """``learning dynamics: digits, 64-32-...-10 (sigmoid / softmax), sgd, batch 64``."""
+    net, settings = model.net, model.meta.get("settings", {})
+    hidden = ", ".join(sorted({g.name for g in net.g[1:]}))
+    batch = settings.get("batch_size") or "full"
+    return (
+        f"learning dynamics: {model.meta.get('data', '')}, network "
+        f"{'-'.join(map(str, net.layer_sizes))} ({hidden} / {net.output.name}), "
+        f"{settings.get('optimizer', '')} α = {settings.get('lr', '')}, batch {batch}"
+    )
 
 
 def _boundary(model: Any, data: str | None, target: str | None) -> Any:
@@ -762,8 +776,12 @@ def _animate(model: Any, path: Path, frames: int, data: str | None, target: str 
 
     if model.net.layer_sizes[0] != 2 or model.is_regression:
         raise DataError("--frames draws a decision boundary: it needs a classifier of 2 features")
-    replayed, snapshots = commands.replay(model, frames)
+    if frames < 3:
+        raise ConfigurationError(f"--frames must be at least 3, got {frames}")
+    replayed, snapshots = commands.replay(model, frames - 1)
     boundary = _boundary(replayed, data, target)
+    initial = Network(**replayed.net.config()).theta  # seeded: the run's own starting point
+    snapshots = [(0, initial), *snapshots]
 
     def at(theta: np.ndarray) -> Any:
         def probabilities(X: np.ndarray) -> np.ndarray:
