@@ -130,6 +130,10 @@ def test_the_frame_s_output_map_is_the_network_s_prediction_over_the_plane():
     assert frame["test_cost"] == pytest.approx(s.net.cost(s.X["test"], s.targets["test"]))
     assert [len(layer) for layer in frame["maps"]] == [3, 3, 1]
     assert [d["dead_fraction"] is None for d in frame["dynamics"]] == [False, False, True]
+    dW = s.net.unflatten(s.grads)[0]
+    assert frame["dynamics"][0]["grad_norm"] == pytest.approx(np.linalg.norm(dW[1]))
+    Z1 = s.net.W[1] @ s.X["train"] + s.net.b[1]
+    assert frame["dynamics"][0]["gain"] == pytest.approx((1 - np.tanh(Z1) ** 2).mean())
 
 
 def test_the_same_settings_give_the_same_run():

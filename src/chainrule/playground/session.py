@@ -23,7 +23,7 @@ from chainrule.core.gradcheck import numerical_gradient, relative_error
 from chainrule.core.network import Cache, Network
 from chainrule.errors import ChainruleError, TrainingDivergedError
 from chainrule.learn import bughunt
-from chainrule.learn.dynamics import dead_fraction
+from chainrule.learn.dynamics import dead_fraction, derivative_measures
 from chainrule.learn.explain import explain
 from chainrule.playground.datasets import REGRESSION, features, generate, grid
 from chainrule.playground.messages import LIVE, MessageError, Settings, changed
@@ -191,6 +191,7 @@ class Session:
                     np.linalg.norm(net.W[l] - W_frame[l]) / max(np.linalg.norm(net.W[l]), 1e-30)
                 ),
                 "dead_fraction": dead_fraction(net, l, train_Z[l]),
+                **derivative_measures(net, l, train_Z[l]),
                 "kind": "dead" if l < L and net.g[l].init == "he" else "saturated",
             }
             for l in range(1, L + 1)

@@ -213,13 +213,16 @@ export function renderDynamics(container, dynamics) {
   const table = document.createElement("table");
   table.className = "dynamics";
   const header = table.insertRow();
-  for (const text of ["layer", "‖dW‖", "update ‖ΔW‖/‖W‖", "dead or saturated"]) header.insertCell().textContent = text;
+  for (const text of ["layer", "‖dW‖", "update ‖ΔW‖/‖W‖", "dead or saturated units", "mean g'(Z)", "saturated entries"])
+    header.insertCell().textContent = text;
   for (const d of dynamics) {
     const tr = table.insertRow();
     tr.insertCell().textContent = d.l;
     tr.insertCell().textContent = d.grad_norm.toExponential(2);
     tr.insertCell().textContent = d.update_ratio.toExponential(2);
     tr.insertCell().textContent = d.dead_fraction === null ? "output" : `${Math.round(100 * d.dead_fraction)}% ${d.kind}`;
+    tr.insertCell().textContent = d.gain === null ? "" : d.gain.toFixed(3);
+    tr.insertCell().textContent = d.saturation === null ? "" : `${Math.round(100 * d.saturation)}%`;
   }
   container.appendChild(table);
 }
