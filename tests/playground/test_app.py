@@ -3,6 +3,7 @@
 import gc
 import json
 import weakref
+from pathlib import Path
 
 import pytest
 
@@ -167,3 +168,15 @@ def test_a_page_of_another_site_cannot_open_the_websocket(client):
             ws.receive_json()
     with client.websocket_connect("/ws", headers={"origin": "http://testserver"}) as ws:
         assert ws.receive_json()["type"] == "hello"
+
+
+def test_every_file_of_the_page_is_package_data_of_the_wheel():
+    tomllib = pytest.importorskip("tomllib")
+    root = Path(__file__).resolve().parents[2]
+    patterns = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"
+    ]["chainrule.playground"]
+    package = root / "src" / "chainrule" / "playground"
+    shipped = {p for pattern in patterns for p in package.glob(pattern) if p.is_file()}
+    files = {p for p in (package / "static").rglob("*") if p.is_file()}
+    assert len(files) > 20 and files == shipped
