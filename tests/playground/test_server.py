@@ -10,6 +10,7 @@ import urllib.request
 import pytest
 
 pytest.importorskip("uvicorn")
+connect = pytest.importorskip("websockets.sync.client").connect
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -45,8 +46,16 @@ def test_it_prints_the_url_serves_the_page_and_stops_on_ctrl_c():
             assert json.load(answer) == {"ok": True, "connections": 0}
         with urllib.request.urlopen(url, timeout=10) as answer:
             assert b"chainrule playground" in answer.read()
+        # Ctrl-C stops it with a page open and playing, too
+        with connect(f"ws://127.0.0.1:{port}/ws") as page:
+            assert json.loads(page.recv(timeout=10))["type"] == "hello"
+            page.send(json.dumps({"type": "configure", "settings": {}}))
+            page.send(json.dumps({"type": "play"}))
+            page.recv(timeout=10)
+            out, err = stop(process)
     finally:
-        out, err = stop(process)
+        if process.poll() is None:
+            process.kill()
     assert "stopped" in out and "Traceback" not in err
 
 

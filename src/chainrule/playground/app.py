@@ -57,14 +57,14 @@ class Connection:
         await self.websocket.send_json(message)
 
     async def serve(self) -> None:
-        await self.send({"type": "hello", "bugs": bugs(), "defaults": settings_from({}).as_dict()})
+        await self.send({"type": "hello", "bugs": bugs()})
         while True:
             message = await self.websocket.receive()
             if message["type"] == "websocket.disconnect":
                 return
             try:
                 await self.handle(parse(message.get("text", message.get("bytes"))))
-            except (MessageError, ChainruleError) as error:
+            except ChainruleError as error:  # MessageError among them: say why, carry on
                 await self.send({"type": "error", "message": str(error)})
             except WebSocketDisconnect:
                 raise
@@ -130,13 +130,15 @@ class Connection:
                 await self.send_check()
 
     async def send_frame(self, check: bool = False) -> None:
+        """The frame after the last step; its step-to-screen latency runs from now."""
+        stepped = time.perf_counter()
         session = self.require_session()
         self.frame_id += 1
         frame = session.frame()
         frame["id"] = self.frame_id
         frame["latency_ms"] = self.latency_ms()
         self.drawn.clear()
-        self.sent = {self.frame_id: time.perf_counter()}
+        self.sent = {self.frame_id: stepped}
         await self.send(frame)
         if check and session.batch is not None:
             await self.send_check()
