@@ -129,6 +129,7 @@ class Session:
         # a diverging step overflows; it is caught below, by the cost and parameters it leaves
         with np.errstate(over="ignore", invalid="ignore"):
             cache = net.forward_pass(X, self.cache(("step", m), m), net.dropout_masks(m))
+            cache.dA_kept = [None] * (net.L + 1)  # the page shows dA[l] and g'(Z[l]) apart
             J = net.batch_cost(cache, Y)  # C1 or C3, with R1 and R3
             net.batch_gradient(cache, Y, self.grads)  # B1 to B4, R1 to R3
             self.optimizer.step(net.theta, self.grads)  # U1, or the optimiser's rule
@@ -217,7 +218,8 @@ class Session:
     def matrices(self) -> dict[str, Any]:
         """The last step's matrices, layer by layer, as the core computed them: ``A[0]``
         (the batch's features), ``Y``, and for each layer ``W``, ``b`` before the step,
-        ``Z``, ``A``, ``dZ``, ``dW``, ``db`` and ``W``, ``b`` after the update."""
+        ``Z``, ``A``, (for a hidden layer) ``dA`` and ``g'(Z)`` (``g_prime``), ``dZ``, ``dW``,
+        ``db`` and ``W``, ``b`` after the update."""
         self._require_step()
         net, cache = self.net, self.batch_cache
         W0, b0 = net.unflatten(self.theta_before)
@@ -229,6 +231,9 @@ class Session:
                 "b": rows(b0[l]),
                 "Z": rows(cache.Z[l]),
                 "A": rows(cache.A[l]),
+                **(
+                    {"dA": rows(cache.dA_kept[l]), "g_prime": rows(cache.G[l])} if l < net.L else {}
+                ),
                 "dZ": rows(cache.dA[l]),  # the backward pass leaves dZ[l] in dA[l]'s buffer
                 "dW": rows(dW[l]),
                 "db": rows(db[l]),

@@ -135,13 +135,16 @@ export function renderMatrices(container, data, onWeight) {
       ["b", `b^{[${l}]}`, "before the step", false],
       ["Z", `Z^{[${l}]} = W^{[${l}]} A^{[${l - 1}]} + b^{[${l}]}`, "(F1)", false],
       ["A", `A^{[${l}]} = g^{[${l}]}(Z^{[${l}]})`, l === data.layers.length ? "(F3)" : "(F2)", false],
-      ["dZ", `dZ^{[${l}]}`, l === data.layers.length ? "(B1)" : "(B4)", false],
+      ["dA", `dA^{[${l}]} = W^{[${l + 1}]T} dZ^{[${l + 1}]}`, "(B4)", false],
+      ["g_prime", `g'(Z^{[${l}]})`, "(B4's factor)", false],
+      ["dZ", l === data.layers.length ? `dZ^{[${l}]} = \\tfrac{1}{m}(A^{[${l}]} - Y)` : `dZ^{[${l}]} = dA^{[${l}]} \\odot g'(Z^{[${l}]})`, l === data.layers.length ? "(B1)" : "(B4)", false],
       ["dW", `dW^{[${l}]} = dZ^{[${l}]} A^{[${l - 1}]T}`, "(B2), click an entry", true],
       ["db", `db^{[${l}]} = \\textstyle\\sum_i dZ^{[${l}]}`, "(B3)", false],
       ["W_next", `W^{[${l}]}`, `after the update (${data.optimizer})`, false],
       ["b_next", `b^{[${l}]}`, `after the update (${data.optimizer})`, false],
     ];
     for (const [key, latex, title, clickable] of entries) {
+      if (!(key in layer)) continue;  // dA and g'(Z) belong to hidden layers only
       const name = `${key}[${l}]`;
       const table = matrixTable(name, layer[key], clickable ? (j, k) => onWeight(l, j, k) : null);
       container.appendChild(titled(title, latex, table));
