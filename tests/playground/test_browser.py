@@ -218,7 +218,7 @@ def test_a_url_reproduces_the_state(page, url, browser):
     assert page.locator("#optimizer").input_value() == "adam"
     assert page.is_checked("input[data-feature='x1x2']")
     assert not page.is_checked("input[data-feature='sin_x1']")
-    assert page.locator("#datasets button.selected").text_content() == "xor"
+    assert page.locator("#datasets button.selected").get_attribute("data-dataset") == "xor"
     shown = float(page.get_attribute("#test-cost", "data-value"))
     # the library, given the same settings, computes the same run
     settings = settings_from(

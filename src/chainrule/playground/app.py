@@ -29,7 +29,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from chainrule.errors import ChainruleError
 from chainrule.playground.messages import MessageError, parse, settings_from
-from chainrule.playground.session import Session, bugs
+from chainrule.playground.session import Session, bugs, thumbnails
 
 STATIC = files("chainrule.playground") / "static"
 MAX_CONNECTIONS = 4
@@ -57,7 +57,7 @@ class Connection:
         await self.websocket.send_json(message)
 
     async def serve(self) -> None:
-        await self.send({"type": "hello", "bugs": bugs()})
+        await self.send({"type": "hello", "bugs": bugs(), "thumbnails": thumbnails()})
         while True:
             message = await self.websocket.receive()
             if message["type"] == "websocket.disconnect":

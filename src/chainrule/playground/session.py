@@ -25,7 +25,7 @@ from chainrule.errors import ChainruleError, TrainingDivergedError
 from chainrule.learn import bughunt
 from chainrule.learn.dynamics import dead_fraction, derivative_measures
 from chainrule.learn.explain import explain
-from chainrule.playground.datasets import REGRESSION, features, generate, grid
+from chainrule.playground.datasets import CLASSIFICATION, REGRESSION, features, generate, grid
 from chainrule.playground.messages import LIVE, MessageError, Settings, changed
 from chainrule.train.optimizers import Optimizer, get_optimizer
 
@@ -368,6 +368,15 @@ class Session:
                     "bughunt's backward pass has no L1 term (R3): set L1 to 0 to plant a bug"
                 )
         self.bug = bug
+
+
+def thumbnails(n: int = 120) -> dict[str, dict[str, Any]]:
+    """A small noise-free sample of every data set, for the page's data-set buttons."""
+    shown = {}
+    for name in (*CLASSIFICATION, *REGRESSION):
+        P, y = generate(name, n, 0.0, seed=0)
+        shown[name] = {"points": rows(P), "targets": y.tolist(), "regression": name in REGRESSION}
+    return shown
 
 
 def bugs() -> list[dict[str, Any]]:

@@ -59,6 +59,19 @@ export function drawOutput(canvas, scratch, bytes, density, points, targets, sho
   }
 }
 
+// a data set's points alone, for its button
+export function drawPoints(canvas, points, targets, regression) {
+  const context = canvas.getContext("2d");
+  const size = canvas.width;
+  context.fillStyle = "#fff";
+  context.fillRect(0, 0, size, size);
+  const [x1, x2] = points;
+  for (let i = 0; i < targets.length; i++) {
+    context.fillStyle = colourOf(regression ? targets[i] : 2 * targets[i] - 1);
+    context.fillRect(((x1[i] + RADIUS) / (2 * RADIUS)) * size - 1, size - ((x2[i] + RADIUS) / (2 * RADIUS)) * size - 1, 2.5, 2.5);
+  }
+}
+
 export function drawCurve(canvas, history) {
   const context = canvas.getContext("2d");
   const { width, height } = canvas;

@@ -1,6 +1,6 @@
 // The page: controls, the URL, the websocket. Training runs in Python on chainrule's core.
 
-import { NetworkDrawing, decode, drawCurve, drawOutput, paintMap } from "/static/draw.js";
+import { NetworkDrawing, decode, drawCurve, drawOutput, drawPoints } from "/static/draw.js";
 import { renderCheck, renderDynamics, renderEquations, renderMatrices, renderProvenance } from "/static/panels.js";
 
 const $ = (id) => document.getElementById(id);
@@ -101,6 +101,8 @@ const HANDLERS = {
       $("bug").appendChild(option);
     }
     state.bugs = message.bugs;
+    state.thumbnails = message.thumbnails;
+    if (state.settings) buildDatasets(state.settings);
   },
   error(message) {
     showError(message.message);
@@ -241,7 +243,15 @@ function buildDatasets(settings) {
     const button = document.createElement("button");
     button.title = name;
     button.dataset.dataset = name;
-    button.textContent = name;
+    const sample = state.thumbnails && state.thumbnails[name];
+    if (sample) {
+      const canvas = document.createElement("canvas");
+      canvas.width = canvas.height = 44;
+      drawPoints(canvas, sample.points, sample.targets, sample.regression);
+      button.appendChild(canvas);
+    } else {
+      button.textContent = name;
+    }
     if (name === settings.dataset) button.classList.add("selected");
     button.addEventListener("click", () => configure({ dataset: name }));
     box.appendChild(button);
