@@ -20,7 +20,6 @@ def test_the_tutorial_runs_and_its_checks_accept_the_solutions(tmp_path):
     nbclient = pytest.importorskip("nbclient")
     pytest.importorskip("ipykernel")
     notebook = nbformat.read(NOTEBOOK, as_version=4)
-    sources = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
     for placeholder in SOLUTIONS:  # the exercises are left to do
         assert any(placeholder in cell.source for cell in notebook.cells), placeholder
     for cell in notebook.cells:
