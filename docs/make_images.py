@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 IMAGES = Path(__file__).resolve().parent / "images"
+ROOT = IMAGES.parent.parent
 
 COMMANDS = [
     "chainrule train --data two-moons --hidden 16,16 --optimizer adam --lr 0.01 --epochs 200 "
@@ -29,12 +30,17 @@ COMMANDS = [
 ]
 """The commands, in order (later ones read the models earlier ones save)."""
 
+SCRIPTS = ["benchmarks/playground.py --screenshot playground.png"]
+"""Scripts of the repository, run as ``python SCRIPT ...`` (the playground's picture needs
+Chromium, as its browser tests do)."""
+
 PICTURES = {
     "moons.png": "curves-and-boundary.png",
     "boundary.gif": "boundary.gif",
     "graph.svg": "graph.svg",
     "graph-values.png": "graph-values.png",
     "dynamics.png": "dynamics.png",
+    "playground.png": "playground.png",
 }
 """What each command writes, and its name in docs/images."""
 
@@ -46,6 +52,11 @@ def main() -> None:
             print("$", command, flush=True)
             words = shlex.split(command)
             subprocess.run([sys.executable, "-m", *words], cwd=scratch, check=True,
+                           stdout=subprocess.DEVNULL)  # fmt: skip
+        for script in SCRIPTS:
+            print("$ python", script, flush=True)
+            path, *options = shlex.split(script)
+            subprocess.run([sys.executable, str(ROOT / path), *options], cwd=scratch, check=True,
                            stdout=subprocess.DEVNULL)  # fmt: skip
         for made, name in PICTURES.items():
             shutil.copyfile(Path(scratch) / made, IMAGES / name)

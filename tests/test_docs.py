@@ -72,3 +72,23 @@ def test_the_code_the_table_names_carries_the_label():
     for equation in EQUATIONS:
         for dotted in equation.code:
             assert equation.label in inspect.getsource(resolve(dotted)), (equation.label, dotted)
+
+
+def test_every_picture_is_made_by_a_command_the_readme_shows():
+    import sys
+
+    sys.path.insert(0, str(DOCS.parent))
+    try:
+        import make_images
+    finally:
+        sys.path.pop(0)
+    readme = (DOCS.parent.parent / "README.md").read_text(encoding="utf-8")
+    shown = re.sub(r"\\\n\s+", "", readme)  # join continued command lines
+    for command in make_images.COMMANDS:
+        assert f"$ {command}\n" in shown, command
+    for script in make_images.SCRIPTS:
+        assert f"$ python {script}\n" in shown, script
+    images = {path.name for path in (DOCS.parent / "images").iterdir()}
+    assert images == set(make_images.PICTURES.values())
+    for name in images:
+        assert f"docs/images/{name}" in readme, name
