@@ -5,27 +5,12 @@ import inspect
 import re
 from pathlib import Path
 
+from chainrule.core.equations import EQUATIONS
+
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "derivation.md"
 LINK = re.compile(r"\[`(chainrule(?:\.\w+)+)`\]\(\.\./src/(chainrule(?:/\w+)+)\.py\)")
 LABEL = re.compile(r"\*\*\(([A-Z]\d)\)\*\*")
-LABELS = (
-    "F1",
-    "F2",
-    "F3",
-    "C1",
-    "C2",
-    "C3",
-    "C4",
-    "C5",
-    "B1",
-    "B2",
-    "B3",
-    "B4",
-    "U1",
-    "R1",
-    "R2",
-    "D1",
-)
+LABELS = tuple(e.label for e in EQUATIONS)
 
 
 def resolve(dotted: str):
@@ -66,3 +51,44 @@ def test_each_labelled_equation_links_to_code_that_carries_its_label():
                 assert label in source, f"{dotted} does not carry the label {label}"
                 checked.add(label)
     assert checked == set(LABELS)
+
+
+def test_the_document_states_each_equation_of_the_table_and_links_its_code():
+    text = DOCS.read_text(encoding="utf-8")
+    labelled = {}
+    for block in blocks(text):
+        for label in LABEL.findall(block):
+            labelled[label] = labelled.get(label, "") + block
+    assert set(labelled) == set(LABELS)
+    for equation in EQUATIONS:
+        block = labelled[equation.label]
+        for part in equation.parts:
+            assert f"`{part.text}`" in block, f"({equation.label}) does not state {part.text}"
+        linked = {dotted for dotted, _ in LINK.findall(block)}
+        assert set(equation.code) <= linked, (equation.label, set(equation.code) - linked)
+
+
+def test_the_code_the_table_names_carries_the_label():
+    for equation in EQUATIONS:
+        for dotted in equation.code:
+            assert equation.label in inspect.getsource(resolve(dotted)), (equation.label, dotted)
+
+
+def test_every_picture_is_made_by_a_command_the_readme_shows():
+    import sys
+
+    sys.path.insert(0, str(DOCS.parent))
+    try:
+        import make_images
+    finally:
+        sys.path.pop(0)
+    readme = (DOCS.parent.parent / "README.md").read_text(encoding="utf-8")
+    shown = re.sub(r"\\\n\s+", "", readme)  # join continued command lines
+    for command in make_images.COMMANDS:
+        assert f"$ {command}\n" in shown, command
+    for script in make_images.SCRIPTS:
+        assert f"$ python {script}\n" in shown, script
+    images = {path.name for path in (DOCS.parent / "images").iterdir()}
+    assert images == set(make_images.PICTURES.values())
+    for name in images:
+        assert f"docs/images/{name}" in readme, name

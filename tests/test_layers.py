@@ -1,7 +1,7 @@
 """The package is layered: every module imports only the layers below its own, lazily or not.
 
-errors, extras, version < core < io < model, train < parallel < sklearn, learn < cli
-< chainrule itself
+errors, extras, version < core < io < model, train < parallel < sklearn, learn < playground
+< cli < chainrule itself
 
 and the tests take the library's concepts from the library: outside ``tests/cli`` a test may
 run the command (``chainrule.cli.app``) but imports nothing else from the command line.
@@ -26,9 +26,10 @@ LAYERS = {
     "parallel": 4,
     "sklearn": 5,
     "learn": 5,
-    "cli": 6,
+    "playground": 6,
+    "cli": 7,
 }
-FACADE = 7  # chainrule/__init__.py and __main__.py gather the public names
+FACADE = 8  # chainrule/__init__.py and __main__.py gather the public names
 
 
 def module_name(path: Path) -> str:

@@ -220,10 +220,13 @@ def test_the_hierarchy_is_rooted_at_chainrule_error():
     assert issubclass(DataError, ValueError) and issubclass(ModelFileError, OSError)
 
 
-def test_single_class_for_the_classifier():
-    pytest.importorskip("sklearn")
-    with pytest.raises(DataError, match="at least 2 classes in y; got one class"):
-        cr.MLPClassifier().fit(np.ones((5, 2)), np.zeros(5))
+def test_a_single_class_is_fitted_and_predicted_as_scikit_learn_does():
+    sklearn = pytest.importorskip("sklearn.neural_network")
+    X, y = np.random.default_rng(0).normal(size=(6, 2)), np.full(6, 7)
+    ours = cr.MLPClassifier(max_iter=5, random_state=0).fit(X, y)
+    theirs = sklearn.MLPClassifier(max_iter=5, random_state=0).fit(X, y)
+    assert ours.classes_.tolist() == theirs.classes_.tolist() == [7]
+    assert ours.predict(X).tolist() == theirs.predict(X).tolist() == [7] * 6
 
 
 def test_divergence_names_epoch_and_last_finite_cost_and_keeps_parameters(rng):

@@ -340,10 +340,25 @@ def test_trace_json_text_and_markdown():
     assert [len(layer["W"]) for layer in data["layers"]] == [4, 2, 1]
     assert len(data["layers"][0]["Z"][0]) == 5 and data["learning_rate"] == 0.1
     text = run("trace", "--examples", "3").stdout
-    assert "(B2) dW[3] = dZ[3] A[2]ᵀ, beside finite differences" in text
-    assert "| 1 | 2 | 3 |" in run("trace", "--examples", "3", "--markdown").stdout
+    assert "(B2) dW[3] = dZ[3] A[2]ᵀ   shape (1, 2)\n  left backprop, right finite" in text
+    assert "| | i=0 | i=1 | i=2 |" in run("trace", "--examples", "3", "--markdown").stdout
     iris = run_json("trace", "--data", "iris", "--output", "softmax", "--examples", "4")
     assert len(iris["X"]) == 4 and len(iris["Y"]) == 3  # 4 features, 3 classes, as columns
+    followed = run_json("trace", "--layers", "3,2,1", "--examples", "3", "--weight", "W1[1,0]")
+    assert followed["total"] == pytest.approx(followed["numeric"], rel=1e-6)
+    text = run("trace", "--layers", "3,2,1", "--examples", "3", "--weight", "W1[1,0]").stdout
+    assert "dJ/dW[1]_10 = Σᵢ dZ[1]_1i A[0]_0i" in text
+    assert_one_line_error(run("trace", "--weight", "W9[0,0]"), "the network has W[1] to W[3]")
+
+
+def test_trace_and_graph_values_show_the_same_numbers(tmp_path):
+    options = ("--layers", "2,2,1", "--examples", "2", "--seed", "3")
+    step = run_json("trace", *options)
+    drawn = run_json("graph", *options, "--values")
+    notes = {node["name"]: node["note"] for node in drawn["nodes"]}
+    W1 = step["layers"][0]["W"]
+    assert notes["W[1]"].splitlines()[0] == " ".join(f"{v + 0.0:.3g}" for v in W1[0])
+    assert f"J = {step['cost']:.4g}" == notes["J"]
 
 
 def test_trace_and_explain_a_saved_network(moons_model):
@@ -352,26 +367,49 @@ def test_trace_and_explain_a_saved_network(moons_model):
     assert [len(layer["W"]) for layer in data["layers"]] == [16, 16, 1]
     explained = run("explain", "--model", folder / "moons.npz")
     assert explained.returncode == 0 and "2-16-16-1" in explained.stdout
+    # the update rule and m of the run that made it: Adam on mini-batches of 32
+    assert "mini-batches of m = 32 examples" in explained.stdout
+    assert "(adam) mₜ = β₁ mₜ₋₁ + (1 - β₁) dθ" in explained.stdout
+    assert "α = 0.01, β₁ = 0.9, β₂ = 0.999" in explained.stdout
+    assert "W[1] -= α dW[1]" not in explained.stdout
 
 
 def test_graph_writes_svg_and_dot(tmp_path):
     out = tmp_path / "graph.svg"
     assert run("graph", "--layers", "3,2,1", "--values", "-o", out).returncode == 0
-    assert out.read_text().lstrip().startswith("<?xml") and "Σ over examples" in out.read_text()
+    assert out.read_text().lstrip().startswith("<?xml") and "Σᵢ · (B3)" in out.read_text()
+    png = tmp_path / "graph.png"
+    assert run("graph", "--values", "-o", png).returncode == 0 and png_size(png)[0] > 800
+    assert_one_line_error(run("graph", "--format", "png"), "--format png needs a file")
     dot = run("graph", "--format", "dot")
     assert dot.returncode == 0 and dot.stdout.startswith("digraph")
     data = run_json("graph", "--layers", "3,2,1")
     assert len(data["nodes"]) == 11 and len(data["edges"]) == 17
 
 
-def test_bughunt_list_bug_and_answer():
+def test_bughunt_shows_the_exercise_hints_answers_and_checks_a_fix(tmp_path):
+    from chainrule.learn.bughunt import BUGS, TRUE_BACKWARD, backward_source
+
     listed = run_json("bughunt", "--list")
-    assert [b["id"] for b in listed["bugs"]] == list(range(1, 8))
+    assert [b["id"] for b in listed["bugs"]] == list(range(1, len(BUGS) + 1))
+    assert "sum" not in run("bughunt", "--list").stdout  # the list gives nothing away
     verdict = run_json("bughunt", "--bug", "4")
-    assert verdict["failing"] == ["b1", "b2", "b3"] and verdict["bug"] == 4
-    assert "sum" not in run("bughunt", "--bug", "4").stdout  # the check does not tell why
+    assert verdict["failing"] == ["b1", "b2", "b3"] and verdict["source"] == backward_source(4)
+    shown = run("bughunt", "--bug", "4").stdout
+    assert "network 4-3-3-1 (tanh, tanh, sigmoid), L2 λ = 0.1, dropout p = 0.25" in shown
+    assert "db[l] = dZ[:, :1]" in shown and "b1: backprop | finite differences | ratio" in shown
+    assert "sum over examples" not in shown  # the check does not tell why
+    assert "B3" in run("bughunt", "--hint", "4").stdout
     assert "sum over examples" in run("bughunt", "--answer", "4").stdout
     assert_one_line_error(run("bughunt", "--bug", "9"), "no bug 9")
+    fixed, wrong = tmp_path / "fixed.py", tmp_path / "wrong.py"
+    fixed.write_text(TRUE_BACKWARD)
+    wrong.write_text(backward_source(4))
+    right = run("bughunt", "--check", fixed)
+    assert right.returncode == 0 and "your backward pass is right" in right.stdout
+    still = run("bughunt", "--check", wrong)
+    assert still.returncode == 1 and "3 of 6 parameters still fail" in still.stdout
+    assert_one_line_error(run("bughunt", "--check", tmp_path / "none.py"), "no such file")
 
 
 def test_recorded_dynamics_boundary_frames_and_plots(tmp_path):

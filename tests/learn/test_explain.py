@@ -106,8 +106,34 @@ def test_labels_regularisation_and_why_the_output_gradient_is_a_minus_y():
     for label in ("F1", "R2", "F3", "C2", "R1", "B1", "B2", "B3", "B4", "U1"):
         assert label in labels
     text = explanation.render("text")
-    assert "A[1] = leaky_relu(Z[1]) ⊙ D[1]" in text and "A[2] = tanh(Z[2]) ⊙ D[2]" in text
-    assert "J += (λ/2m) Σₗ ‖W[l]‖²" in text and "dW[1] = dZ[1] A[0]ᵀ + (λ/m) W[1]" in text
+    assert "A[1] = leaky_relu(Z[1]) * D[1]" in text and "A[2] = tanh(Z[2]) * D[2]" in text
+    assert "D[2] is 0 with probability 0.2, else 1/(1 - 0.2)" in text
+    assert "J += (λ/2m) Σₗ ‖W[l]‖²" in text and "dW[1] += (λ/m) W[1]" in text
+    assert "dA[1] = dA[1] * D[1]" in text
     assert "Σ_j y_j = 1" in text  # why dZ[L] = (A[L] - Y) / m for softmax + cross-entropy
     assert "a (1 - a) cancels" in explain(cr.Network([2, 1])).render("text")
     assert "derivative is 1" in explain(cr.Network([2, 1], output_activation="identity")).render()
+
+
+def test_the_l1_penalty_shows_in_the_cost_and_each_weight_gradient():
+    text = explain(cr.Network([3, 4, 1], "tanh", l1=0.3)).render("text")
+    assert "J += (λ₁/m) Σₗ Σⱼₖ |W[l]ⱼₖ|,  λ₁ = 0.3" in text
+    assert "dW[1] += (λ₁/m) sign(W[1])" in text and "dW[2] += (λ₁/m) sign(W[2])" in text
+    assert "R3" not in explain(cr.Network([3, 4, 1], "tanh")).render("text")
+
+
+@pytest.mark.parametrize("name", ["gd", "sgd", "rmsprop", "adam", "adamw"])
+def test_the_update_is_the_optimisers_own_rule(name):
+    from chainrule.train.optimizers import get_optimizer
+
+    optimizer = get_optimizer(name, learning_rate=0.05)
+    explanation = explain(cr.Network([3, 2, 1]), optimizer, batch_size=16)
+    text = explanation.render("text")
+    assert "mini-batches of m = 16 examples" in text and "α = 0.05" in text
+    lines = [e.text for e in explanation.update]
+    if name == "gd":
+        assert lines[0].startswith("W[1] -= α dW[1];  b[1] -= α db[1]")
+    else:
+        assert lines == [text for text, _ in optimizer.rule]
+    assert explanation.as_dict()["optimizer"] == name
+    assert explanation.as_dict()["batch_size"] == 16

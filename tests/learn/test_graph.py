@@ -56,3 +56,30 @@ def test_dot_names_every_edge_with_its_equation():
     dot = computation_graph(cr.Network([2, 2, 1])).to_dot()
     assert dot.startswith("digraph") and dot.count("->") == 4 * 2 + 2 + 1 + 4 + 2
     assert re.search(r'"Z\[2\]" -> "A\[1\]" \[label="W\[2\]ᵀ · \(B4\)"', dot)
+
+
+@pytest.mark.parametrize(
+    ("sizes", "hidden", "output", "values"),
+    [([3, 4, 2, 1], "relu", "sigmoid", False), ([3, 2, 1], "relu", "sigmoid", True),
+     ([4, 5, 5, 3], "leaky_relu", "softmax", True), ([30, 16, 1], "tanh", "identity", True)],
+)  # fmt: skip
+def test_no_two_labels_of_the_drawing_overlap(sizes, hidden, output, values):
+    from chainrule.learn.graph import text_boxes
+
+    net, X, Y = gradcheck_problem(sizes, hidden, output, 3, 0)
+    figure = computation_graph(net, trace_step(net, X, Y) if values else None).figure()
+    boxes = text_boxes(figure)
+    assert len(boxes) >= len(net.params) * 2
+    for i, (text, box) in enumerate(boxes):
+        for other, other_box in boxes[i + 1 :]:
+            assert not box.overlaps(other_box), (text, other)
+    legend = " ".join(text for text, _ in boxes)
+    assert "forward: the operation" in legend and "backward:" in legend
+    assert ("d: rows" in legend) == values
+    assert f"{'-'.join(map(str, sizes))} network" in figure.axes[0].get_title()
+
+
+def test_png_output_beside_svg_and_dot(tmp_path):
+    graph = computation_graph(cr.Network([3, 2, 1]))
+    graph.write_png(tmp_path / "g.png")
+    assert (tmp_path / "g.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

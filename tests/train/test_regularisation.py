@@ -1,4 +1,4 @@
-"""L2 penalty, dropout, sample weights and gradient clipping."""
+"""L2 and L1 penalties, dropout, sample weights and gradient clipping."""
 
 import numpy as np
 import pytest
@@ -20,6 +20,34 @@ def test_l2_penalty_is_in_the_cost_and_the_gradient(output, rng):
     np.testing.assert_allclose(grads["dW1"], plain_grads["dW1"] + 0.7 / 8 * net.W[1], rtol=1e-12)
     np.testing.assert_array_equal(grads["db1"], plain_grads["db1"])  # biases not penalised
     assert max(cr.gradcheck(net, X, Y).values()) < 1e-7
+
+
+@pytest.mark.parametrize("output", ["sigmoid", "softmax", "identity"])
+def test_l1_penalty_is_in_the_cost_and_the_gradient(output, rng):
+    net = cr.Network([5, 4, 3], "tanh", output, seed=0, dtype="float64", l1=0.7, l2=0.2)
+    X, Y = rng.normal(size=(5, 8)), make_targets(output, 3, 8, rng)
+    plain = net.copy()
+    plain.l1 = 0.0
+    penalty = 0.7 / 8 * sum(np.abs(W).sum() for W in net.W[1:])
+    assert net.cost(X, Y) == pytest.approx(plain.cost(X, Y) + penalty, rel=1e-12)
+    grads, plain_grads = net.gradients(X, Y), plain.gradients(X, Y)
+    np.testing.assert_allclose(
+        grads["dW2"], plain_grads["dW2"] + 0.7 / 8 * np.sign(net.W[2]), rtol=1e-12
+    )
+    np.testing.assert_array_equal(grads["db2"], plain_grads["db2"])  # biases not penalised
+    # no weight sits at |w|'s kink, so finite differences are a fair oracle
+    assert min(np.abs(W).min() for W in net.W[1:]) > 1e-3
+    assert max(cr.gradcheck(net, X, Y).values()) < 1e-7
+    assert cr.Network(**net.config()).l1 == 0.7
+
+
+def test_l1_leaves_a_zero_weight_at_zero(rng):
+    net = cr.Network([3, 2, 1], "tanh", "identity", seed=0, dtype="float64", l1=1.0)
+    X, Y = rng.normal(size=(3, 5)), rng.normal(size=(1, 5))
+    net.W[1][0, 0] = 0.0
+    plain = net.copy()
+    plain.l1 = 0.0
+    assert net.gradients(X, Y)["dW1"][0, 0] == plain.gradients(X, Y)["dW1"][0, 0]
 
 
 @pytest.mark.parametrize("output", ["sigmoid", "softmax", "identity"])

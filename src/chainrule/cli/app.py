@@ -34,7 +34,14 @@ from chainrule.core.network import Network
 from chainrule.errors import ChainruleError, ConfigurationError, DataError
 from chainrule.io.atomic import atomic_write_text
 from chainrule.io.datasets import CATALOGUE, load_data
-from chainrule.learn.bughunt import BUGS, get_bug, hunt
+from chainrule.learn.bughunt import (
+    BUGS,
+    backward_source,
+    check_file,
+    get_bug,
+    hunting_ground,
+    plant,
+)
 from chainrule.learn.explain import explain as explain_network
 from chainrule.learn.graph import computation_graph
 from chainrule.learn.trace import trace_step
@@ -214,6 +221,9 @@ def _interrupted_line(stop: commands.Interrupted) -> str:
     if stop.held:
         line += "; a later signal came during the save and waited until the save was complete"
     return line
+
+
+STOPS = (signal.SIGINT, signal.SIGTERM)
 
 
 def _note(text: str) -> None:
@@ -460,13 +470,14 @@ def explain(
     json_output: JsonOption = False,
 ) -> None:
     """Print the forward and backward equations of a network, labelled as in the derivation,
-    with every matrix's shape, the L2 and dropout terms, and why dZ[L] = (A[L] - Y) / m."""
+    with every matrix's shape, the L2 and dropout terms, why dZ[L] = (A[L] - Y) / m, and
+    the update rule (with --model: the optimiser and batch size it was trained with)."""
     try:
         if format not in ("text", "markdown", "latex"):
             raise ConfigurationError(f"--format must be text, markdown or latex, not {format!r}")
         output = output_activation(output_activation_name, old_output)
         net = teach.network_of(model, layers, activation, output, 0, "float64")
-        explanation = explain_network(net)
+        explanation = explain_network(net, *teach.training_of(model))
     except ChainruleError as exc:
         fail(str(exc))
     if json_output:
@@ -484,7 +495,10 @@ def trace(
     activation: ActivationOption = "relu",
     output_activation_name: OutputActivationOption = None,
     old_output: OldOutputOption = None,
-    examples: Annotated[int, typer.Option(help="Examples m in the step.")] = 5,
+    examples: Annotated[
+        int | None,
+        typer.Option(help="Examples m in the step [default: 5, or one per class if more]."),
+    ] = None,
     lr: Annotated[float, typer.Option("--lr", help="Learning rate alpha.")] = 0.1,
     seed: Annotated[int, typer.Option(help="Seed for the network and random data.")] = 0,
     data: Annotated[
@@ -496,10 +510,17 @@ def trace(
     markdown: Annotated[
         bool, typer.Option("--markdown", help="Render as Markdown tables.")
     ] = False,
+    weight: Annotated[
+        str | None,
+        typer.Option(
+            "--weight", help="Follow one weight, e.g. W1[0,2], through the chain rule as scalars."
+        ),
+    ] = None,
     json_output: JsonOption = False,
 ) -> None:
-    """One training step with every matrix printed with real numbers, labelled by its
-    equation: Z, A, the cost, dZ, dW beside finite differences, db, and W, b after it."""
+    """One training step with every matrix printed with real numbers, in computing order,
+    labelled by its equation: W, b, Z, A, the cost, dZ, dW and db beside finite differences,
+    dA and g'(Z) before their product dZ, and W, b after the update."""
     try:
         output = output_activation(output_activation_name, old_output)
         check_seed_option(seed)
@@ -508,12 +529,18 @@ def trace(
             layers, activation, output, examples, seed, data, model, dtype
         )
         step = trace_step(net, X, Y, lr, dtype)
+        if weight is not None:
+            followed = step.weight(weight)
+            result, text = followed.as_dict(), followed.render()
+        else:
+            result = step.as_dict() if json_output else {}
+            text = "" if json_output else step.render("markdown" if markdown else "text")
     except ChainruleError as exc:
         fail(str(exc))
     if json_output:
-        emit_json(step.as_dict())
+        emit_json(result)
     else:
-        sys.stdout.write(step.render("markdown" if markdown else "text"))
+        sys.stdout.write(text)
 
 
 @app.command()
@@ -529,9 +556,14 @@ def graph(
             help="Add one real step's values: norms, or the numbers for tiny matrices.",
         ),
     ] = False,
-    examples: Annotated[int, typer.Option(help="Examples m for --values.")] = 3,
+    examples: Annotated[
+        int | None, typer.Option(help="Examples m for --values (as for trace).")
+    ] = None,
     seed: Annotated[int, typer.Option(help="Seed for the network and the data of --values.")] = 0,
-    format: Annotated[str, typer.Option("--format", help="svg or dot.")] = "svg",
+    format: Annotated[
+        str | None,
+        typer.Option("--format", help="svg, png or dot [default: from -o's suffix, else svg]."),
+    ] = None,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -541,23 +573,34 @@ def graph(
     json_output: JsonOption = False,
 ) -> None:
     """The computation graph at the matrix level: forward edges with their operation,
-    backward edges with their local rule and equation, shapes on every node. Writes a
-    file: --output, never over --model."""
+    backward edges with their local rule and equation, shapes on every node; --values adds
+    the numbers of the step 'chainrule trace' prints for the same options. Writes a file:
+    --output, never over --model."""
     try:
-        if format not in ("svg", "dot"):
-            raise ConfigurationError(f"--format must be svg or dot, not {format!r}")
         check_paths({"--model": model}, {"--output": out})
+        format = format or (out.suffix.lstrip(".").lower() if out is not None else "svg")
+        if format not in ("svg", "png", "dot"):
+            raise ConfigurationError(f"--format must be svg, png or dot, not {format!r}")
+        if format == "png" and out is None:
+            raise ConfigurationError("--format png needs a file: give -o FILE.png")
         check_seed_option(seed)
         output = output_activation(output_activation_name, None)
-        net = teach.network_of(model, layers, activation, output, seed, "float64")
         step = None
         if values:
-            _, X, Y = gradcheck_problem(net.layer_sizes, "relu", net.output.name, examples, seed)
+            net, X, Y = teach.trace_problem(
+                layers, activation, output, examples, seed, None, model, "float64"
+            )
             step = trace_step(net, X, Y)
+        else:
+            net = teach.network_of(model, layers, activation, output, seed, "float64")
         drawn = computation_graph(net, step)
-        text = drawn.to_svg() if format == "svg" else drawn.to_dot()
-        if out is not None:
-            atomic_write_text(out, text, DataError)
+        text = ""
+        if format == "png":
+            drawn.write_png(out)
+        else:
+            text = drawn.to_svg() if format == "svg" else drawn.to_dot()
+            if out is not None:
+                atomic_write_text(out, text, DataError)
     except ChainruleError as exc:
         fail(str(exc))
     if json_output:
@@ -573,47 +616,72 @@ def bughunt(
     list_bugs: Annotated[bool, typer.Option("--list", help="List the planted bugs.")] = False,
     bug: Annotated[
         int | None,
-        typer.Option("--bug", help="Gradient-check the backward pass with bug N planted."),
+        typer.Option("--bug", help="Show the network and backward pass with bug N planted."),
     ] = None,
-    answer: Annotated[int | None, typer.Option("--answer", help="Name bug N's mistake.")] = None,
+    hint: Annotated[int | None, typer.Option("--hint", help="Where to look for bug N.")] = None,
+    answer: Annotated[int | None, typer.Option("--answer", help="Explain bug N.")] = None,
+    check: Annotated[
+        Path | None,
+        typer.Option("--check", help="Gradient-check the backward function in this file."),
+    ] = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Find planted mistakes in backpropagation with the gradient check: --list them, run
-    one with --bug N (which parameters fail, by how much), then read --answer N."""
+    """Find a planted mistake in backpropagation: --bug N shows the network, the backward
+    pass with the bug in it and the gradient check, entry by entry; --hint N says where to
+    look, --answer N what is wrong; --check FILE checks your fixed backward function."""
     try:
-        if sum(x is not None and x is not False for x in (list_bugs or None, bug, answer)) != 1:
-            raise ConfigurationError("give one of --list, --bug N or --answer N")
+        chosen = [x for x in (list_bugs or None, bug, hint, answer, check) if x is not None]
+        if len(chosen) != 1:
+            raise ConfigurationError(
+                "give one of --list, --bug N, --hint N, --answer N, --check FILE"
+            )
         if list_bugs:
-            result = {"bugs": [{"id": b.id, "title": b.title} for b in BUGS]}
-            lines = [f"{b.id}. somewhere in {b.title}" for b in BUGS]
-            lines.append("Run 'chainrule bughunt --bug N' and find the mistake.")
+            result = {"bugs": [{"id": b.id} for b in BUGS]}
+            lines = [f"{len(BUGS)} bugs, 1 to {len(BUGS)}: run 'chainrule bughunt --bug N'."]
         elif bug is not None:
-            verdict = hunt(bug)
-            result = verdict.as_dict()
-            lines = _verdict_lines(verdict)
-        else:
+            ground = hunting_ground()
+            verdict = plant(bug, ground)
+            result = {"network": ground.describe(), "source": backward_source(bug),
+                      **verdict.as_dict()}  # fmt: skip
+            lines = [
+                ground.describe(), "",
+                "The backward pass, with one mistake in it (each comment is the right equation):",
+                "", backward_source(bug).rstrip(), "",
+                "Its gradient check against finite differences of the cost:", "",
+                verdict.render(), "",
+                f"{len(verdict.failing)} of {len(verdict.errors)} parameters fail. Which line is "
+                f"wrong? --hint {bug}, --answer {bug}; or write the fixed function to a file and "
+                "run 'chainrule bughunt --check FILE'.",
+            ]  # fmt: skip
+        elif hint is not None:
+            found = get_bug(hint)
+            result, lines = (
+                {"bug": found.id, "hint": found.hint},
+                [f"Bug {found.id}: {found.hint}."],
+            )
+        elif answer is not None:
             found = get_bug(answer)
             result = {"bug": found.id, "answer": found.answer, "equation": found.equation,
-                      "touches": list(found.touches)}  # fmt: skip
-            lines = [f"Bug {found.id}: {found.answer}.",
-                     f"It breaks equation {found.equation} of docs/derivation.md, so the "
-                     f"gradients of {', '.join(found.touches)} are wrong."]  # fmt: skip
+                      "wrong": found.new, "right": found.old}  # fmt: skip
+            lines = [f"Bug {found.id} breaks {found.equation}: {found.answer}.",
+                     f"  wrong: {found.new}", f"  right: {found.old}"]  # fmt: skip
+        else:
+            verdict = check_file(check)
+            result = verdict.as_dict()
+            verdict_line = (
+                "Every gradient matches finite differences: your backward pass is right."
+                if not verdict.failing
+                else f"{len(verdict.failing)} of {len(verdict.errors)} parameters still fail."
+            )
+            lines = [hunting_ground().describe(), "", verdict.render(), "", verdict_line]
     except ChainruleError as exc:
         fail(str(exc))
     if json_output:
         emit_json(result)
     else:
         sys.stdout.write("\n".join(lines) + "\n")
-
-
-def _verdict_lines(verdict: Any) -> list[str]:
-    lines = [f"gradient check of the backward pass with bug {verdict.bug} planted", ""]
-    for name, error in verdict.errors.items():
-        mark = "FAIL" if name in verdict.failing else "pass"
-        lines.append(f"  {name:<4} relative error {error:.1e}  {mark}")
-    failing = f"{len(verdict.failing)} of {len(verdict.errors)} parameters fail."
-    lines += ["", f"{failing} Which step of the backward pass is wrong? (--answer {verdict.bug})"]
-    return lines
+    if check is not None and result["failing"]:
+        raise typer.Exit(code=1)
 
 
 # ---------------------------------------------------------------------- export
@@ -647,6 +715,49 @@ def export(
     )
     for note in summary["notes"]:
         stderr.print(f"note: {note}", highlight=False, soft_wrap=True)
+
+
+# ---------------------------------------------------------------------- playground
+
+
+@app.command()
+def playground(
+    port: Annotated[
+        int | None, typer.Option(help="Port to serve on [default: a free one].")
+    ] = None,
+    host: Annotated[
+        str, typer.Option(help="Address to bind; anything but 127.0.0.1 is reachable by others.")
+    ] = "127.0.0.1",
+    no_browser: Annotated[
+        bool, typer.Option("--no-browser", help="Do not open a browser.")
+    ] = False,
+) -> None:
+    """Train a network in the browser, with its equations, matrices and gradient check."""
+    try:
+        from chainrule.playground.server import serve
+    except ImportError as error:
+        fail(
+            f"the playground needs its extra ({error.name} is missing): pip install '.[playground]'"
+        )
+    if port is not None and not 0 < port < 65536:
+        fail(f"--port must be from 1 to 65535, got {port}")
+
+    def announce(url: str) -> None:
+        typer.echo(f"chainrule playground on {url}  (Ctrl-C stops it)")
+
+    # Ctrl-C (or SIGTERM) is how a server ends: uvicorn shuts down, then hands the signal on
+    # as KeyboardInterrupt, which ends the command normally
+    previous = {n: signal.signal(n, signal.default_int_handler) for n in STOPS}
+    try:
+        serve(host, port, not no_browser, announce, warn=lambda m: stderr.print(f"warning: {m}"))
+    except KeyboardInterrupt:
+        pass
+    except OSError as error:
+        fail(f"cannot serve on {host}:{port}: {error.strerror or error}")
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    typer.echo("chainrule playground stopped")
 
 
 # ---------------------------------------------------------------------- plot
@@ -708,7 +819,9 @@ def plot(
                 raise DataError(
                     f"{model}: no learning dynamics recorded; train with --record-every N"
                 )
-            width, height = plot_dynamics(output, recorded)
+            width, height = plot_dynamics(
+                output, recorded, loaded.history.cost, _dynamics_title(loaded)
+            )
         elif frames:
             width, height = _animate(loaded, output, frames, data, target)
         else:
@@ -722,6 +835,18 @@ def plot(
         emit_json(result)
     else:
         stdout.print(f"wrote {output} ({width}x{height})")
+
+
+def _dynamics_title(trained: commands.Trained) -> str:
+    """``learning dynamics: digits, 64-32-...-10 (sigmoid / softmax), sgd, batch 64``."""
+    net, settings = trained.model.net, trained.require_run("plot --dynamics").settings
+    hidden = ", ".join(sorted({g.name for g in net.g[1:]}))
+    batch = settings.batch_size or "full"
+    return (
+        f"learning dynamics: {settings.data}, network "
+        f"{'-'.join(map(str, net.layer_sizes))} ({hidden} / {net.output.name}), "
+        f"{settings.optimizer} α = {settings.learning_rate}, batch {batch}"
+    )
 
 
 def _boundary(model: Any, run: commands.RunRecord, data: str | None, target: str | None) -> Any:
@@ -760,8 +885,12 @@ def _animate(
     model = trained.model
     if model.net.layer_sizes[0] != 2 or model.classes is None:
         raise DataError("--frames draws a decision boundary: it needs a classifier of 2 features")
-    replayed, snapshots = commands.replay(trained, frames)
+    if frames < 3:
+        raise ConfigurationError(f"--frames must be at least 3, got {frames}")
+    replayed, snapshots = commands.replay(trained, frames - 1)
     boundary = _boundary(replayed, trained.require_run("--frames"), data, target)
+    initial = Network(**replayed.net.config()).theta  # seeded: the run's own starting point
+    snapshots = [(0, initial), *snapshots]
 
     def at(theta: np.ndarray) -> Any:
         def probabilities(X: np.ndarray) -> np.ndarray:

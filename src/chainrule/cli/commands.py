@@ -640,14 +640,16 @@ def write_text_atomically(path: str | PathLike[str], text: str) -> None:
 
 def replay(trained: Trained, frames: int) -> tuple[Model, list[tuple[int, np.ndarray]]]:
     """Train the saved run again from its settings (seeded, so the same run) and keep the
-    parameters after ``frames`` epochs spread evenly over it: ``(model, [(epoch, theta)])``.
+    parameters after up to ``frames`` epochs spaced logarithmically over it:
+    ``(model, [(epoch, theta)])``.
     """
     if frames < 2:
         raise ConfigurationError(f"--frames must be at least 2, got {frames}")
     run = trained.require_run("--frames")
     total = (trained.history.epochs if trained.history else 0) or run.settings.epochs
     settings = replace(run.settings, record_every=0, epochs=total)
-    wanted = set(np.unique(np.linspace(1, total, frames).round().astype(int)).tolist())
+    # log-spaced: the boundary moves most in the first epochs
+    wanted = set(np.unique(np.geomspace(1, total, frames).round().astype(int)).tolist())
     snapshots: list[tuple[int, np.ndarray]] = []
 
     def keep(net: Network, epoch: int, history: Any) -> None:

@@ -8,8 +8,7 @@ Every figure is written with the one atomic writer, in the format its file's suf
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -18,29 +17,16 @@ import numpy as np
 
 from chainrule.errors import DataError
 from chainrule.io.atomic import atomic_write
+from chainrule.learn.figures import (
+    Boundary,
+    Probabilities,
+    draw_boundary,
+    dynamics_figure,
+    frame_title,
+    pyplot,
+)
 
 DPI = 100
-Probabilities = Callable[[np.ndarray], np.ndarray]  # rows (m, 2) -> class probabilities (m, k)
-
-
-@dataclass
-class Boundary:
-    """Two-feature data and a model's class probabilities over the plane."""
-
-    X: np.ndarray  # (m, 2) rows
-    y: np.ndarray  # (m,) labels
-    classes: Sequence[Any]
-    feature_names: Sequence[str]
-    probabilities: Probabilities
-
-
-def _pyplot() -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
 
 
 def image_format(path: str | PathLike[str], option: str, animated: bool = False) -> str:
@@ -64,9 +50,9 @@ def image_format(path: str | PathLike[str], option: str, animated: bool = False)
     return suffix
 
 
-def _save(fig: Any, path: str | PathLike[str]) -> tuple[int, int]:
-    fmt = image_format(path, "the plot")
-    plt = _pyplot()
+def _save(fig: Any, path: str | PathLike[str], fmt: str | None = None) -> tuple[int, int]:
+    fmt = fmt or image_format(path, "the plot")
+    plt = pyplot()
     try:
         atomic_write(path, lambda handle: fig.savefig(handle, format=fmt, dpi=DPI), DataError)
         width, height = fig.get_size_inches() * DPI
@@ -86,12 +72,12 @@ def plot_model(
 
     Returns the image's (width, height) in pixels.
     """
-    plt = _pyplot()
+    plt = pyplot()
     panels = 2 if boundary is not None else 1
     fig, axes = plt.subplots(1, panels, figsize=(6.5 * panels, 4.8), squeeze=False)
     _curves(axes[0][0], history, stop_reason)
     if boundary is not None:
-        _boundary(axes[0][1], boundary)
+        draw_boundary(axes[0][1], boundary)
     fig.tight_layout()
     return _save(fig, path)
 
@@ -120,60 +106,23 @@ def _curves(ax: Any, history: dict[str, Any], stop_reason: str | None) -> None:
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3)
 
 
-def _boundary(ax: Any, boundary: Boundary, title: str = "decision boundary") -> None:
-    plt = _pyplot()
-    X, y = boundary.X, boundary.y
-    pad = 0.5
-    xs = np.linspace(X[:, 0].min() - pad, X[:, 0].max() + pad, 150)
-    ys = np.linspace(X[:, 1].min() - pad, X[:, 1].max() + pad, 150)
-    grid_x, grid_y = np.meshgrid(xs, ys)
-    P = boundary.probabilities(np.column_stack([grid_x.ravel(), grid_y.ravel()]))
-    classes = list(boundary.classes)
-    colours = plt.get_cmap("tab10" if len(classes) > 2 else "coolwarm")
-    if len(classes) == 2:
-        shade = ax.contourf(
-            grid_x, grid_y, P[:, 1].reshape(grid_x.shape), levels=np.linspace(0, 1, 11),
-            cmap="coolwarm", alpha=0.55, vmin=0, vmax=1,
-        )  # fmt: skip
-        ax.contour(grid_x, grid_y, P[:, 1].reshape(grid_x.shape), levels=[0.5], colors="k")
-        ax.figure.colorbar(shade, ax=ax, label=f"P({classes[1]})")
-        point_colours = [colours(0.0), colours(1.0)]
-    else:
-        winner = P.argmax(axis=1)
-        rgb = np.array([colours(k % 10)[:3] for k in winner])
-        confidence = P.max(axis=1, keepdims=True)
-        image = 1 - confidence * (1 - rgb)  # white where unsure, the class colour where sure
-        extent = (xs[0], xs[-1], ys[0], ys[-1])
-        ax.imshow(image.reshape(*grid_x.shape, 3), origin="lower", extent=extent, aspect="auto")
-        point_colours = [colours(k % 10) for k in range(len(classes))]
-    for k, label in enumerate(classes):
-        chosen = y == label
-        ax.scatter(X[chosen, 0], X[chosen, 1], color=point_colours[k], edgecolors="k", s=16,
-                   label=str(label))  # fmt: skip
-    ax.set_xlabel(boundary.feature_names[0])
-    ax.set_ylabel(boundary.feature_names[1])
-    ax.legend(
-        title="class", loc="upper left", bbox_to_anchor=(1.02 if len(classes) > 2 else 1.25, 1)
-    )
-    ax.set_title(title, fontsize=10)
-
-
 def boundary_gif(
     path: str | PathLike[str],
     boundary: Boundary,
     frames: Sequence[tuple[int, Probabilities]],
-    seconds_per_frame: float = 0.4,
+    seconds_per_frame: float = 0.6,
 ) -> tuple[int, int]:
-    """An animated GIF of the decision boundary, one frame per ``(epoch, probabilities)``."""
+    """An animated GIF of the decision boundary, one frame per ``(epoch, probabilities)``
+    (epoch 0: before training), each titled with its cost and accuracy on the points."""
     from PIL import Image
 
-    plt = _pyplot()
+    plt = pyplot()
     images = []
     for epoch, probabilities in frames:
         fig, ax = plt.subplots(figsize=(6.5, 4.8))
         frame = Boundary(boundary.X, boundary.y, boundary.classes, boundary.feature_names,
                          probabilities)  # fmt: skip
-        _boundary(ax, frame, title=f"decision boundary after epoch {epoch}")
+        draw_boundary(ax, frame, title=frame_title(frame, epoch))
         fig.tight_layout()
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=DPI)
@@ -190,30 +139,18 @@ def boundary_gif(
     return images[0].size
 
 
-def plot_dynamics(path: str | PathLike[str], dynamics: list[dict[str, Any]]) -> tuple[int, int]:
-    """Per layer over the epochs: ``||dW[l]||``, the update ratio and the dead fraction."""
-    plt = _pyplot()
-    epochs = [record["epoch"] for record in dynamics]
-    layers = [entry["l"] for entry in dynamics[0]["layers"]]
-    fig, axes = plt.subplots(1, 3, figsize=(16, 4.6))
-    panels = (
-        ("grad_norm", "‖dW[l]‖ (log)", True),
-        ("update_ratio", "‖ΔW[l]‖ / ‖W[l]‖ per epoch (log)", True),
-        ("dead_fraction", "dead or saturated units", False),
-    )
-    for ax, (key, title, log) in zip(axes, panels, strict=True):
-        for l in layers:
-            values = [record["layers"][l - 1][key] for record in dynamics]
-            if all(v is None for v in values):
-                continue
-            ax.plot(
-                epochs, [np.nan if v is None else v for v in values], marker=".", label=f"layer {l}"
-            )
-        if log:
-            ax.set_yscale("log")
-        ax.set_title(title, fontsize=10)
-        ax.set_xlabel("epoch")
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="center right")
-    fig.tight_layout(rect=(0, 0, 0.92, 1))
-    return _save(fig, path)
+def plot_dynamics(
+    path: str | PathLike[str],
+    dynamics: list[dict[str, Any]],
+    cost: Sequence[float] = (),
+    title: str = "learning dynamics",
+) -> tuple[int, int]:
+    """The learning dynamics as PNG: the training cost per epoch, and per layer over the
+    recorded epochs ``||dW[l]||``, the update ratio, the gain ``mean g'(Z[l])`` and the
+    saturated fraction. On the log axes an exact 0 (a dead layer's gradient) is drawn as a
+    triangle on the bottom edge, not dropped."""
+    figure = dynamics_figure(dynamics, cost, title)
+    return _save(figure, path)
+
+
+__all__ = ["Boundary", "Probabilities", "boundary_gif", "plot_dynamics", "plot_model"]

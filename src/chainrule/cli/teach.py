@@ -7,13 +7,13 @@ from pathlib import Path
 import numpy as np
 
 from chainrule.cli.settings import parse_sizes
-from chainrule.core.gradcheck import gradcheck_problem
 from chainrule.core.network import Network
 from chainrule.core.validation import check_positive_int
 from chainrule.errors import DataError
 from chainrule.io.datasets import load_data
 from chainrule.io.modelfile import network_from_file, read_model_file
 from chainrule.model import Classes, Standardizer, Values
+from chainrule.train.optimizers import Optimizer, get_optimizer
 
 DEFAULT_LAYERS = "3,4,2,1"
 
@@ -35,36 +35,74 @@ def network_of(
     return Network(sizes, hidden_activations(activation), output, seed=seed, dtype=dtype)
 
 
+def training_of(model: Path | None) -> tuple[Optimizer | None, int | None]:
+    """``(optimizer, batch size)`` a model file was trained with, as far as it says
+    (``None`` for what it does not record; a batch size of ``None`` is the full batch)."""
+    if model is None:
+        return None, None
+    training = read_model_file(model)[0].get("training") or {}
+    saved = training.get("optimizer")
+    optimizer = None if saved is None else get_optimizer(saved["name"], **saved["hyperparameters"])
+    return optimizer, (training.get("settings") or {}).get("batch_size")
+
+
+def random_data(net: Network, m: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``X`` ``(n[0], m)`` standard normal and ``Y`` suited to the output, every class (or
+    both labels of a sigmoid unit) present when ``m`` allows, drawn from a generator of their
+    own, so that they share no random numbers with the weights of a network of ``seed``."""
+    rng = np.random.default_rng([seed, 1])
+    n0, n_out = net.layer_sizes[0], net.layer_sizes[-1]
+    X = rng.normal(size=(n0, m))
+    if net.output.name == "identity":
+        return X, rng.normal(size=(n_out, m))
+    k = n_out if net.output.name == "softmax" else 2
+    labels = rng.permutation(np.arange(m) % k)
+    if net.output.name == "softmax":
+        return X, np.eye(n_out)[labels].T
+    flips = np.array([rng.permutation(labels) for _ in range(n_out - 1)]).reshape(-1, m)
+    return X, np.vstack([labels, *flips]).astype(float)
+
+
+def every_class_first(y: np.ndarray, m: int) -> np.ndarray:
+    """Indices of ``m`` rows of labels ``y``, taking the classes in turn (each class's rows
+    in file order), so that ``m`` at least the number of classes contains every class."""
+    queues = [list(np.flatnonzero(y == c)) for c in np.unique(y)]
+    picked: list[int] = []
+    while len(picked) < min(m, len(y)):
+        for queue in queues:
+            if queue and len(picked) < m:
+                picked.append(queue.pop(0))
+    return np.array(sorted(picked))
+
+
 def trace_problem(
     layers: str | None,
     activation: str,
     output: str,
-    examples: int,
+    examples: int | None,
     seed: int,
     data: str | None,
     model: Path | None,
     dtype: str,
 ) -> tuple[Network, np.ndarray, np.ndarray]:
-    """``(net, X, Y)`` for ``chainrule trace``: the network of a model file or of the options,
-    on the first ``examples`` of a data set (features standardised over the whole set) or on
-    random data suited to its output (with random biases, as after some training)."""
-    m = check_positive_int("--examples", examples)
+    """``(net, X, Y)`` for ``chainrule trace`` and ``graph --values``: the network of a model
+    file or a new one from the options (biases zero, as every new network starts), on
+    ``examples`` examples of a data set (every class among them, features standardised over
+    the whole set) or on random data suited to its output (see :func:`random_data`).
+    ``examples`` ``None`` is 5, or the number of classes if more."""
     if data is None:
-        if model is None:
-            sizes = parse_sizes(layers or DEFAULT_LAYERS, "--layers")
-            return gradcheck_problem(sizes, hidden_activations(activation), output, m, seed)
-        net = network_of(model, "", activation, output, seed, dtype)
-        _, X, Y = gradcheck_problem(net.layer_sizes, "relu", net.output.name, m, seed)
-        return net, X, Y
+        net = network_of(model, layers or DEFAULT_LAYERS, activation, output, seed, dtype)
+        n_out = net.layer_sizes[-1]
+        m = check_positive_int("--examples", examples or max(5, n_out))
+        return (net, *random_data(net, m, seed))
     rows = load_data(data, seed=seed)
-    X_rows = Standardizer.fit(rows.X).transform(rows.X[:m])
     classes = np.unique(rows.y)
     n_out = len(classes) if output == "softmax" else 1
-    default = f"{X_rows.shape[1]},4,{n_out}"
+    default = f"{rows.X.shape[1]},4,{n_out}"
     net = network_of(model, layers or default, activation, output, seed, dtype)
-    if net.layer_sizes[0] != X_rows.shape[1]:
+    if net.layer_sizes[0] != rows.X.shape[1]:
         raise DataError(
-            f"{data} has {X_rows.shape[1]} features; the network expects {net.layer_sizes[0]}"
+            f"{data} has {rows.X.shape[1]} features; the network expects {net.layer_sizes[0]}"
         )
     name, n_out = net.output.name, net.layer_sizes[-1]
     expected = {"identity": 1, "sigmoid": 1}.get(name, len(classes))
@@ -73,5 +111,12 @@ def trace_problem(
             f"{data} has {len(classes)} classes, which a {name} output of {n_out} units cannot "
             "take; for several classes use --output-activation softmax"
         )
+    if name == "identity":
+        chosen = np.arange(min(check_positive_int("--examples", examples or 5), len(rows.y)))
+    else:
+        m = check_positive_int("--examples", examples or max(5, len(classes)))
+        chosen = every_class_first(rows.y, m)
+    X_rows = Standardizer.fit(rows.X).transform(rows.X[chosen])
+    y = rows.y[chosen]
     targets = Values() if name == "identity" else Classes(classes, softmax=name == "softmax")
-    return net, X_rows.T, targets.encode(rows.y[:m])
+    return net, X_rows.T, targets.encode(y)

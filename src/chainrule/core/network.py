@@ -72,6 +72,11 @@ class Cache:
     ``W[1] A[0]`` (F1) and ``dZ[1] A[0]^T`` (B2): NumPy's ``matmul`` by default. An input
     that is not a NumPy array (a scipy.sparse matrix, in :mod:`chainrule.sklearn.sparse`)
     brings its own, so the core never needs to know its type.
+
+    ``dA_kept``, when set to a list ``[None] * (L + 1)`` (as
+    :func:`chainrule.learn.trace.trace_step` does), receives a copy of each hidden ``dA[l]``
+    before B4's product overwrites it, so that a trace can show ``dA[l]`` and ``g'(Z[l])``
+    (left in ``G[l]``) apart.
     """
 
     def __init__(
@@ -95,6 +100,7 @@ class Cache:
         self.dA: list[Any] = [None] + [np.empty((n[l], m), dtype) for l in layers]
         self.G: list[Any] = [None] + [np.empty((n[l], m), dtype) for l in layers[:-1]]
         self.gradient_views: tuple[np.ndarray, tuple, tuple] | None = None
+        self.dA_kept: list[Any] | None = None
 
 
 class Network:
@@ -120,6 +126,9 @@ class Network:
     l2:
         L2 penalty strength ``lambda``: adds ``lambda / (2m) sum_l ||W[l]||^2`` to the cost
         and ``(lambda / m) W[l]`` to ``dW[l]`` (eq. R1). Biases are not penalised.
+    l1:
+        L1 penalty strength ``lambda_1``: adds ``lambda_1 / m sum_l sum_jk |W[l]_jk|`` to the
+        cost and ``(lambda_1 / m) sign(W[l])`` to ``dW[l]`` (eq. R3). Biases are not penalised.
     dropout:
         Probability ``p`` of zeroing each hidden unit during training (inverted dropout: the
         kept units are scaled by ``1 / (1 - p)``); never applied at prediction.
@@ -148,11 +157,13 @@ class Network:
         l2: float = 0.0,
         dropout: float = 0.0,
         init: str = "auto",
+        l1: float = 0.0,
     ) -> None:
         self.layer_sizes = check_layer_sizes(layer_sizes)
         self.L = len(self.layer_sizes) - 1  # layers with parameters; the input is layer 0
         self.dtype = check_dtype(dtype)
         self.l2 = check_positive("l2", l2, allow_zero=True)
+        self.l1 = check_positive("l1", l1, allow_zero=True)
         self.dropout = check_fraction("dropout", dropout)
         self.output: Output = get_output(output_activation)
         self.seed = check_seed("seed", seed)
@@ -304,22 +315,28 @@ class Network:
         return cache
 
     def batch_cost(self, cache: Cache, Y: np.ndarray, weights: np.ndarray | None = None) -> float:
-        """``J`` after :meth:`forward_pass`: the output's cost (C1 to C4) plus the L2 term (R1)."""
+        """``J`` after :meth:`forward_pass`: the output's cost (C1 to C4) plus the L2 term (R1)
+        and the L1 term (R3)."""
         J = self.output.cost(cache.Z[self.L], Y, weights)  # C1 to C4
         if self.l2:
             J += self.l2_cost(cache.m if weights is None else weights.sum())
+        if self.l1:
+            J += self.l1_cost(cache.m if weights is None else weights.sum())
         return float(J)
 
     def batch_gradient(
         self, cache: Cache, Y: np.ndarray, grads: np.ndarray, weights: np.ndarray | None = None
     ) -> np.ndarray:
         """The gradient of :meth:`batch_cost`, written into the flat ``grads`` (laid out like
-        ``theta``): the fused ``dZ[L]`` (B1), :meth:`backward_pass` (B2 to B4), then R1."""
+        ``theta``): the fused ``dZ[L]`` (B1), :meth:`backward_pass` (B2 to B4), then R1, R3."""
         dZ = self.output.dZ(cache.A[self.L], Y, weights, out=cache.dA[self.L])  # B1
         self.backward_pass(cache, dZ, grads)
         if self.l2:
             dW, _ = self.gradient_views(cache, grads)
             self.add_l2_gradient(dW, cache.m if weights is None else weights.sum())
+        if self.l1:
+            dW, _ = self.gradient_views(cache, grads)
+            self.add_l1_gradient(dW, cache.m if weights is None else weights.sum())
         return grads
 
     def backward_pass(self, cache: Cache, dZ: np.ndarray, grads: np.ndarray) -> np.ndarray:
@@ -342,6 +359,8 @@ class Network:
                     dA_prev *= D[l - 1]  # R2: dA[l-1] = dA[l-1] * D[l-1]
                     # A[l-1] holds the masked activation; g' needs g(Z) itself
                     A_prev = g.value(Z[l - 1])
+                if cache.dA_kept is not None:
+                    cache.dA_kept[l - 1] = dA_prev.copy()
                 # B4: dZ[l-1] = dA[l-1] * g'(Z[l-1]), in place
                 in_row_blocks(partial(times_derivative, g), dA_prev, Z[l - 1], A_prev, G[l - 1])
                 dZ = dA_prev
@@ -355,6 +374,15 @@ class Network:
         """R1's gradient term: ``dW[l] += (lambda / m) W[l]`` for every layer, in place."""
         for l in range(1, self.L + 1):
             dW[l][...] += (self.l2 / m) * self.W[l]  # R1
+
+    def l1_cost(self, m: float) -> float:
+        """R3's cost term ``lambda_1 / m sum_l sum_jk |W[l]_jk|`` (``m`` as in :meth:`l2_cost`)."""
+        return self.l1 / m * sum(float(np.abs(W).sum()) for W in self.W[1:])  # R3
+
+    def add_l1_gradient(self, dW: tuple[Any, ...], m: float) -> None:
+        """R3's gradient term: ``dW[l] += (lambda_1 / m) sign(W[l])`` (0 where ``W = 0``)."""
+        for l in range(1, self.L + 1):
+            dW[l][...] += (self.l1 / m) * np.sign(self.W[l])  # R3
 
     def gradient_views(self, cache: Cache, grads: np.ndarray) -> tuple[tuple, tuple]:
         """``(dW, db)``: views of the flat ``grads`` indexed like ``W`` and ``b``, kept in
@@ -415,6 +443,7 @@ class Network:
             "dtype": self.dtype.name,
             "leaky_slope": self.leaky_slope,
             "l2": self.l2,
+            "l1": self.l1,
             "dropout": self.dropout,
             "init": self.init,
             "seed": self.seed,

@@ -5,8 +5,13 @@
 without dropout), ``update_ratio = ||W[l] - W[l] one epoch before|| / ||W[l]||`` (how far an
 epoch moved the weights, relative to their size), and ``dead_fraction``: the fraction of the
 layer's units that are dead (relu family: ``Z <= 0`` on every example, so ``g' = 0``) or
-saturated (sigmoid and tanh: ``|g'(Z)| < 0.01`` on every example); ``None`` for the output
-layer. A vanishing gradient shows as ``grad_norm`` of layer 1 far below the last layer's.
+saturated (sigmoid and tanh: ``|g'(Z)| < 0.01`` on every example); ``gain``: the mean of
+``g'(Z[l])`` over units and examples, the factor by which B4's ``dZ[l] = dA[l] * g'(Z[l])``
+scales the gradient on its way down (a sigmoid's is at most 0.25, so six sigmoid layers
+shrink it by ``0.25^6`` or more, unsaturated as they are); and ``saturation``: the fraction
+of entries ``(unit, example)`` where ``g'(Z)`` is under a tenth of the activation's largest
+derivative. The last three are ``None`` for the output layer. A vanishing gradient shows as
+``grad_norm`` of layer 1 far below the last layer's, and as gains far below 1.
 
 The records go to ``history.dynamics``, so they are checkpointed with the run.
 """
@@ -55,6 +60,7 @@ class Dynamics:
                     "grad_norm": float(np.linalg.norm(dW[l])),
                     "update_ratio": float(moved / max(np.linalg.norm(W), 1e-30)),
                     "dead_fraction": dead_fraction(net, l, cache.Z[l]),
+                    **derivative_measures(net, l, cache.Z[l]),
                 }
             )
         return layers
@@ -76,3 +82,18 @@ def dead_fraction(net: Network, l: int, Z: np.ndarray) -> float | None:
     else:
         return 0.0
     return float(inactive.all(axis=1).mean())
+
+
+def derivative_measures(net: Network, l: int, Z: np.ndarray) -> dict[str, float | None]:
+    """``{"gain": mean g'(Z), "saturation": fraction of entries with g'(Z) under a tenth of
+    g's largest derivative}`` for hidden layer ``l`` (``None`` for the output layer)."""
+    if l == net.L:
+        return {"gain": None, "saturation": None}
+    g = net.g[l]
+    derivative = g.derivative(Z, g.value(Z))
+    probe = np.array([[0.0, 1e-6]], dtype=Z.dtype)  # the largest slope is at or just right of 0
+    largest = float(g.derivative(probe, g.value(probe)).max())
+    return {
+        "gain": float(derivative.mean()),
+        "saturation": float((derivative < 0.1 * largest).mean()),
+    }

@@ -10,58 +10,18 @@ output/cost pair. It renders as plain text, Markdown or LaTeX, or as data
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from chainrule.core.equations import DERIVATIVES, WHY_B1, Formula, cost_equation, equation
 from chainrule.core.network import Network, parameter_count
-
-DERIVATIVES = {
-    "sigmoid": ("σ'(Z) = A ⊙ (1 - A)", r"\sigma'(Z) = A \odot (1 - A)"),
-    "tanh": ("tanh'(Z) = 1 - A²", r"\tanh'(Z) = 1 - A^{2}"),
-    "relu": ("relu'(Z) = 1 where Z > 0, else 0", r"\mathrm{relu}'(Z) = [Z > 0]"),
-    "leaky_relu": (
-        "leaky_relu'(Z) = 1 where Z > 0, else {slope}",
-        r"\mathrm{leaky\_relu}'(Z) = 1 \mathrm{\ if\ } Z > 0 \mathrm{\ else\ } {slope}",
-    ),
-    "identity": ("identity'(Z) = 1", r"\mathrm{identity}'(Z) = 1"),
-}
-COSTS = {
-    "sigmoid": (
-        "C1",
-        "J = -(1/m) Σᵢ Σₖ [Y log A[L] + (1 - Y) log(1 - A[L])]",
-        r"J = -\frac{1}{m}\sum_i\sum_k \left[Y \log A^{[L]} + (1-Y)\log(1-A^{[L]})\right]",
-    ),
-    "softmax": (
-        "C2",
-        "J = -(1/m) Σᵢ Σₖ Y log A[L]",
-        r"J = -\frac{1}{m}\sum_i\sum_k Y \log A^{[L]}",
-    ),
-    "identity": (
-        "C3",
-        "J = (1/2m) Σᵢ ‖A[L] - Y‖²",
-        r"J = \frac{1}{2m}\sum_i \|A^{[L]} - Y\|^2",
-    ),
-}
-WHY_B1 = {
-    "sigmoid": (
-        "With a = σ(z): ∂J/∂a = (a - y) / (m a (1 - a)) and σ'(z) = a (1 - a), so the "
-        "factor a (1 - a) cancels and dZ[L] = (A[L] - Y) / m, never dividing by a (1 - a)."
-    ),
-    "softmax": (
-        "With a = softmax(z): ∂J/∂z_k = (1/m) Σ_j (-y_j / a_j) ∂a_j/∂z_k "
-        "= (a_k Σ_j y_j - y_k) / m, and Σ_j y_j = 1 for one-hot (or probability) targets, so "
-        "dZ[L] = (A[L] - Y) / m."
-    ),
-    "identity": (
-        "With a = z: ∂J/∂a = (a - y) / m and the identity's derivative is 1, so "
-        "dZ[L] = (A[L] - Y) / m."
-    ),
-}
+from chainrule.train.optimizers import Optimizer
 
 
 @dataclass
 class Equation:
-    """One equation: its label, text, LaTeX, the shape of each matrix it names, a note."""
+    """One equation for one layer: its label, text, LaTeX, each matrix's shape, a note."""
 
     label: str
     text: str
@@ -84,6 +44,8 @@ class Explanation:
     update: list[Equation]
     l2: float = 0.0
     dropout: float = 0.0
+    optimizer: str = "gd"
+    batch_size: int | None = None
 
     def equations(self) -> list[Equation]:
         return [e for _, section in self.sections() for e in section]
@@ -103,6 +65,8 @@ class Explanation:
             "activations": self.activations,
             "l2": self.l2,
             "dropout": self.dropout,
+            "optimizer": self.optimizer,
+            "batch_size": self.batch_size,
             "parameters_per_layer": self.parameters,
             "parameters": sum(self.parameters),
             "forward": [eq(e) for e in self.forward],
@@ -116,7 +80,7 @@ class Explanation:
             ("Forward propagation", self.forward),
             ("Cost", self.cost),
             ("Backpropagation", self.backward),
-            ("Gradient descent", self.update),
+            ("Gradient descent" if self.optimizer == "gd" else "Update", self.update),
         ]
 
     def render(self, fmt: str = "text") -> str:
@@ -134,9 +98,14 @@ class Explanation:
                 f", dropout p = {self.dropout:g}" if self.dropout else "",
             ]
         )
+        batch = (
+            "batch of m examples as columns"
+            if self.batch_size is None
+            else f"mini-batches of m = {self.batch_size} examples as columns"
+        )
         return (
             f"network {sizes} ({', '.join(self.activations)}){extras}, "
-            f"{sum(self.parameters)} parameters, batch of m examples as columns"
+            f"{sum(self.parameters)} parameters, {batch}"
         )
 
     def _text(self) -> str:
@@ -147,7 +116,9 @@ class Explanation:
             for e in equations:
                 lines.append(f"  ({e.label}) {e.text.ljust(width)}   {e.shape_text()}".rstrip())
                 if e.note:
-                    lines.append(f"       why: {e.note}")
+                    lines.append(
+                        f"       {'with' if e.label == self.optimizer else 'why'}: {e.note}"
+                    )
         lines += [
             "",
             "Parameters per layer: "
@@ -206,120 +177,97 @@ def latex_name(name: str) -> str:
     return f"{base}^{{[{rest.rstrip(']')}]{'T' if transposed else ''}}}"
 
 
-def explain(net: Network) -> Explanation:
-    """The equations of ``net`` with shapes for a batch of ``m`` examples."""
+def _line(label: str, formula: Formula, n: tuple[int, ...], l: int, note: str = "") -> Equation:
+    """``formula`` of the table for layer ``l`` of the network of sizes ``n``."""
+    at = formula.at(l, len(n) - 1)
+    return Equation(label, at.text, at.latex, formula.shapes_at(n, l), note)
+
+
+def _named(line: Equation, l: int, name: str) -> Equation:
+    """``g[l]`` written as the activation's name, ``tanh`` or ``σ``."""
+    line.text = line.text.replace(f"g[{l}]", name)
+    line.latex = line.latex.replace(f"g^{{[{l}]}}", _latex_function(name))
+    line.latex = line.latex.replace(f"g^{{[{l}]\\prime}}", _latex_function(name) + "'")
+    return line
+
+
+def explain(
+    net: Network, optimizer: Optimizer | None = None, batch_size: int | None = None
+) -> Explanation:
+    """The equations of ``net`` with shapes for a batch of ``m`` examples, read from
+    :data:`chainrule.core.equations.EQUATIONS`.
+
+    ``optimizer`` (default: plain gradient descent, U1) is the update rule shown, with its
+    hyper-parameters; ``batch_size`` is the ``m`` of mini-batch training (``None``: the
+    whole batch).
+    """
     n, L = net.layer_sizes, net.L
     names = [g.name for g in net.g[1:]] + [net.output.name]
     slope = f"{net.leaky_slope:g}"
+    F1, R1, R2 = equation("F1"), equation("R1"), equation("R2")
     forward: list[Equation] = []
     for l in range(1, L + 1):
-        forward.append(
-            Equation(
-                "F1",
-                f"Z[{l}] = W[{l}] A[{l - 1}] + b[{l}]",
-                f"Z^{{[{l}]}} = W^{{[{l}]}} A^{{[{l - 1}]}} + b^{{[{l}]}}",
-                {
-                    f"Z[{l}]": (n[l], "m"),
-                    f"W[{l}]": (n[l], n[l - 1]),
-                    f"A[{l - 1}]": (n[l - 1], "m"),
-                    f"b[{l}]": (n[l], 1),
-                },
-            )
-        )
-        g, g_latex = names[l - 1], _latex_function(names[l - 1])
-        masked = net.dropout and l < L
-        forward.append(
-            Equation(
-                "F3" if l == L else ("R2" if masked else "F2"),
-                f"A[{l}] = {g}(Z[{l}])" + (f" ⊙ D[{l}]" if masked else ""),
-                f"A^{{[{l}]}} = {g_latex}(Z^{{[{l}]}})"
-                + (f" \\odot D^{{[{l}]}}" if masked else ""),
-                {f"A[{l}]": (n[l], "m"), **({f"D[{l}]": (n[l], "m")} if masked else {})},
-                f"D[{l}] is 0 with probability {net.dropout:g}, else 1/(1 - {net.dropout:g}); "
-                "training only"
-                if masked
-                else "",
-            )
-        )
-    label, cost_text, cost_latex = COSTS[net.output.name]
-    cost = [Equation(label, cost_text, cost_latex, {"J": (), "Y": (n[L], "m")})]
+        forward.append(_line("F1", F1.parts[0], n, l))
+        if l == L:
+            forward.append(_named(_line("F3", equation("F3").parts[0], n, l), l, names[l - 1]))
+        elif net.dropout:
+            note = re.sub(r"\bp\b", f"{net.dropout:g}", R2.note).replace("[l]", f"[{l}]")
+            forward.append(_named(_line("R2", R2.parts[0], n, l, note), l, names[l - 1]))
+        else:
+            forward.append(_named(_line("F2", equation("F2").parts[0], n, l), l, names[l - 1]))
+    C = cost_equation(net.output.name)
+    cost = [_line(C.label, C.parts[0], n, L)]
     if net.l2:
+        penalty = R1.parts[0]
         cost.append(
-            Equation(
-                "R1",
-                f"J += (λ/2m) Σₗ ‖W[l]‖²,  λ = {net.l2:g}",
-                r"J \leftarrow J + \frac{\lambda}{2m}\sum_l \|W^{[l]}\|^2",
-                {"J": ()},
-            )
+            Equation("R1", f"{penalty.text},  λ = {net.l2:g}", penalty.latex, {"J": ()}, R1.note)
         )
-
-    backward = [
-        Equation(
-            "B1",
-            f"dZ[{L}] = (A[{L}] - Y) / m",
-            f"dZ^{{[{L}]}} = \\frac{{1}}{{m}}(A^{{[{L}]}} - Y)",
-            {f"dZ[{L}]": (n[L], "m")},
-            WHY_B1[net.output.name],
+    if net.l1:
+        R3 = equation("R3")
+        penalty = R3.parts[0]
+        cost.append(
+            Equation("R3", f"{penalty.text},  λ₁ = {net.l1:g}", penalty.latex, {"J": ()}, R3.note)
         )
-    ]
+    B2, B3, B4 = equation("B2"), equation("B3"), equation("B4")
+    backward = [_line("B1", equation("B1").parts[0], n, L, WHY_B1[net.output.name])]
     for l in range(L, 0, -1):
-        l2_text, l2_latex = (
-            (" + (λ/m) W[{l}]", r" + \frac{\lambda}{m} W^{[l]}") if net.l2 else ("", "")
-        )
-        backward.append(
-            Equation(
-                "B2",
-                f"dW[{l}] = dZ[{l}] A[{l - 1}]ᵀ" + l2_text.format(l=l),
-                f"dW^{{[{l}]}} = dZ^{{[{l}]}} A^{{[{l - 1}]T}}" + l2_latex.replace("[l]", f"[{l}]"),
-                {
-                    f"dW[{l}]": (n[l], n[l - 1]),
-                    f"dZ[{l}]": (n[l], "m"),
-                    f"A[{l - 1}]ᵀ": ("m", n[l - 1]),
-                },
-            )
-        )
-        backward.append(
-            Equation(
-                "B3",
-                f"db[{l}] = Σᵢ dZ[{l}]",
-                f"db^{{[{l}]}} = \\sum_i dZ^{{[{l}]}}",
-                {f"db[{l}]": (n[l], 1)},
-            )
-        )
+        backward.append(_line("B2", B2.parts[0], n, l))
+        if net.l2:
+            backward.append(_line("R1", R1.parts[1], n, l))
+        if net.l1:
+            backward.append(_line("R3", equation("R3").parts[1], n, l))
+        backward.append(_line("B3", B3.parts[0], n, l))
         if l > 1:
-            masked = net.dropout and l - 1 < L
-            backward.append(
-                Equation(
-                    "B4",
-                    f"dA[{l - 1}] = W[{l}]ᵀ dZ[{l}]" + (f" ⊙ D[{l - 1}]" if masked else ""),
-                    f"dA^{{[{l - 1}]}} = W^{{[{l}]T}} dZ^{{[{l}]}}"
-                    + (f" \\odot D^{{[{l - 1}]}}" if masked else ""),
-                    {f"dA[{l - 1}]": (n[l - 1], "m"), f"W[{l}]ᵀ": (n[l - 1], n[l])},
-                    "the dropout mask of the forward pass, again (R2)" if masked else "",
-                )
+            backward.append(_line("B4", B4.parts[0], n, l))
+            if net.dropout:
+                mask = _line("R2", R2.parts[1], n, l - 1, "the dropout mask of the forward pass")
+                backward.append(mask)
+            line = _named(_line("B4", B4.parts[1], n, l), l - 1, names[l - 2])
+            derivative = DERIVATIVES[names[l - 2]]
+            line.text += ",  " + derivative.text.format(slope=slope)
+            line.latex += r",\ " + derivative.latex.replace("{slope}", slope)
+            backward.append(line)
+    if optimizer is None or optimizer.name == "gd":
+        U1 = equation("U1")
+        rate = "" if optimizer is None else f",  {optimizer.values()[0]}"
+        update = [
+            Equation("U1", f"{w.text};  {b.text}{rate}", rf"{w.latex},\ {b.latex}",
+                     {**w.shapes, **b.shapes})
+            for w, b in (
+                (_line("U1", U1.parts[0], n, l), _line("U1", U1.parts[1], n, l))
+                for l in range(1, L + 1)
             )
-            text, latex = DERIVATIVES[names[l - 2]]
-            backward.append(
-                Equation(
-                    "B4",
-                    f"dZ[{l - 1}] = dA[{l - 1}] ⊙ g'(Z[{l - 1}]),  {text.format(slope=slope)}",
-                    f"dZ^{{[{l - 1}]}} = dA^{{[{l - 1}]}} \\odot g'(Z^{{[{l - 1}]}}),\\ "
-                    + latex.replace("{slope}", slope),
-                    {f"dZ[{l - 1}]": (n[l - 1], "m")},
-                )
-            )
-    update = [
-        Equation(
-            "U1",
-            f"W[{l}] -= α dW[{l}];  b[{l}] -= α db[{l}]",
-            f"W^{{[{l}]}} \\leftarrow W^{{[{l}]}} - \\alpha\\, dW^{{[{l}]}},\\ "
-            f"b^{{[{l}]}} \\leftarrow b^{{[{l}]}} - \\alpha\\, db^{{[{l}]}}",
-            {f"W[{l}]": (n[l], n[l - 1]), f"b[{l}]": (n[l], 1)},
-        )
-        for l in range(1, L + 1)
-    ]
+        ]  # fmt: skip
+    else:
+        text, latex = optimizer.values()
+        note = f"{text}; θ holds every W[l] and b[l], dθ every dW[l] and db[l]"
+        update = [Equation(optimizer.name, t, x) for t, x in optimizer.rule]
+        update[-1].note = note
     parameters = [parameter_count(n[l - 1 : l + 1]) for l in range(1, L + 1)]
-    return Explanation(n, names, parameters, forward, cost, backward, update, net.l2, net.dropout)
+    return Explanation(
+        n, names, parameters, forward, cost, backward, update, net.l2, net.dropout,
+        "gd" if optimizer is None else optimizer.name, batch_size,
+    )  # fmt: skip
 
 
 def _latex_function(name: str) -> str:

@@ -286,6 +286,9 @@ class DataParallel(StepStrategy):
         if net.l2 and lead:
             cost += net.l2_cost(divisor)
             net.add_l2_gradient(net.gradient_views(cache, self.grads)[0], divisor)
+        if net.l1 and lead:
+            cost += net.l1_cost(divisor)
+            net.add_l1_gradient(net.gradient_views(cache, self.grads)[0], divisor)
         cost, stop = shard.sum_gradients(cost, self.stop_requested)
         if stop:
             raise KeyboardInterrupt("a rank was asked to stop")

@@ -25,6 +25,11 @@ class Optimizer(ABC):
 
     name: ClassVar[str]
     state_names: ClassVar[tuple[str, ...]] = ()
+    rule: ClassVar[tuple[tuple[str, str], ...]]
+    """The update rule as ``(text, LaTeX)`` lines on the flat ``θ`` and ``dθ``: what
+    :meth:`_update` computes, for ``chainrule explain`` and the tutorial."""
+    symbols: ClassVar[dict[str, tuple[str, str]]] = {"learning_rate": ("α", r"\alpha")}
+    """The symbol (text, LaTeX) of each hyper-parameter in :attr:`rule`."""
 
     def __init__(self, learning_rate: float) -> None:
         self.learning_rate = check_positive("learning_rate", learning_rate)
@@ -54,6 +59,19 @@ class Optimizer(ABC):
     def hyperparameters(self) -> dict[str, Any]:
         """The constructor arguments, enough to rebuild an identical optimiser."""
         return {"learning_rate": self.learning_rate}
+
+    def values(self) -> tuple[str, str]:
+        """This optimiser's hyper-parameters in the symbols of :attr:`rule`, as text and as
+        LaTeX, e.g. ``α = 0.001, β₁ = 0.9``."""
+        pairs = [
+            (self.symbols[k], f"{v:g}" if isinstance(v, float) else str(v).lower())
+            for k, v in self.hyperparameters().items()
+            if k in self.symbols
+        ]
+        return (
+            ", ".join(f"{text} = {v}" for (text, _), v in pairs),
+            r",\ ".join(f"{latex} = {v}" for (_, latex), v in pairs),
+        )
 
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to continue exactly: hyper-parameters, step count, buffers."""
@@ -94,6 +112,7 @@ class GradientDescent(Optimizer):
     """The seed's update: ``W[l] -= alpha * dW[l]``, ``b[l] -= alpha * db[l]`` (eq. U1)."""
 
     name = "gd"
+    rule = (("θ -= α dθ", r"\theta \leftarrow \theta - \alpha\, d\theta"),)
 
     def _update(self, theta: np.ndarray, g: np.ndarray, work: np.ndarray) -> None:
         theta -= np.multiply(self.learning_rate, g, out=work)  # U1: theta -= alpha dtheta
@@ -108,6 +127,11 @@ class SGD(Optimizer):
 
     name = "sgd"
     state_names = ("velocity",)
+    rule = (
+        ("v = μ v + dθ  (v = dθ at the first step)", r"v \leftarrow \mu v + d\theta"),
+        ("θ -= α v,  or with Nesterov  θ -= α (dθ + μ v)", r"\theta \leftarrow \theta - \alpha v"),
+    )
+    symbols = {**Optimizer.symbols, "momentum": ("μ", r"\mu"), "nesterov": ("Nesterov", "N")}
 
     def __init__(self, learning_rate: float = 0.01, momentum: float = 0.9, nesterov: bool = False):
         super().__init__(learning_rate)
@@ -140,6 +164,14 @@ class RMSprop(Optimizer):
 
     name = "rmsprop"
     state_names = ("square_avg",)
+    rule = (
+        ("s = ρ s + (1 - ρ) dθ²", r"s \leftarrow \rho s + (1 - \rho)\, d\theta^2"),
+        (
+            "θ -= α dθ / (√s + ε)",
+            r"\theta \leftarrow \theta - \alpha\, d\theta / (\sqrt{s} + \epsilon)",
+        ),
+    )
+    symbols = {**Optimizer.symbols, "rho": ("ρ", r"\rho"), "epsilon": ("ε", r"\epsilon")}
 
     def __init__(self, learning_rate: float = 0.01, rho: float = 0.99, epsilon: float = 1e-8):
         super().__init__(learning_rate)
@@ -168,6 +200,27 @@ class Adam(Optimizer):
 
     name = "adam"
     state_names = ("m", "v")
+    rule = (
+        (
+            "mₜ = β₁ mₜ₋₁ + (1 - β₁) dθ   (first moment)",
+            r"m_t = \beta_1 m_{t-1} + (1 - \beta_1)\, d\theta",
+        ),
+        (
+            "vₜ = β₂ vₜ₋₁ + (1 - β₂) dθ²   (second moment)",
+            r"v_t = \beta_2 v_{t-1} + (1 - \beta_2)\, d\theta^2",
+        ),
+        (
+            "θ -= α m̂ / (√v̂ + ε),  m̂ = mₜ / (1 - β₁ᵗ),  v̂ = vₜ / (1 - β₂ᵗ)   (step t)",
+            r"\theta \leftarrow \theta - \alpha \frac{\hat m}{\sqrt{\hat v} + \epsilon},\ "
+            r"\hat m = \frac{m_t}{1 - \beta_1^t},\ \hat v = \frac{v_t}{1 - \beta_2^t}",
+        ),
+    )
+    symbols = {
+        **Optimizer.symbols,
+        "beta_1": ("β₁", r"\beta_1"),
+        "beta_2": ("β₂", r"\beta_2"),
+        "epsilon": ("ε", r"\epsilon"),
+    }
 
     def __init__(
         self,
@@ -217,6 +270,14 @@ class AdamW(Adam):
     """
 
     name = "adamw"
+    rule = (
+        (
+            "θ -= α λ θ   (decoupled weight decay, biases too)",
+            r"\theta \leftarrow (1 - \alpha\lambda)\,\theta",
+        ),
+        *Adam.rule,
+    )
+    symbols = {**Adam.symbols, "weight_decay": ("λ", r"\lambda")}
 
     def __init__(
         self,
