@@ -220,9 +220,15 @@ def test_the_hierarchy_is_rooted_at_chainrule_error():
 
 
 def test_single_class_for_the_classifier():
+    """As scikit-learn's MLP: one class is fitted, and always predicted."""
     pytest.importorskip("sklearn")
-    with pytest.raises(DataError, match="at least 2 classes in y; got one class"):
-        cr.MLPClassifier().fit(np.ones((5, 2)), np.zeros(5))
+    from sklearn.neural_network import MLPClassifier
+
+    X, y = np.random.default_rng(0).random((5, 2)), np.array(["only"] * 5)
+    ours = cr.MLPClassifier(max_iter=5, random_state=0).fit(X, y)
+    theirs = MLPClassifier(max_iter=5, random_state=0).fit(X, y)
+    assert ours.classes_.tolist() == ["only"] and ours.predict(X).tolist() == ["only"] * 5
+    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), rtol=1e-6)
 
 
 def test_divergence_names_epoch_and_last_finite_cost_and_keeps_parameters(rng):
