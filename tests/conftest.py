@@ -77,9 +77,10 @@ def torch_params(net):
     }
 
 
-def interrupt_once_saved(command, saved, env=None, timeout=120):
-    """Start ``command``, wait for its first checkpoint ``saved``, press Ctrl-C (``SIGINT``)
-    some way into a later epoch; returns ``(exit status, stderr)``."""
+def interrupt_once_saved(command, saved, env=None, timeout=120, signals=None):
+    """Start ``command``, wait for its first checkpoint ``saved``, then send ``signals``
+    (default: one Ctrl-C, ``SIGINT``) some way into a later epoch, back to back; returns
+    ``(exit status, stderr)``."""
     import signal
     import subprocess
     import time
@@ -90,6 +91,7 @@ def interrupt_once_saved(command, saved, env=None, timeout=120):
     deadline = time.monotonic() + timeout
     while not saved.exists() and time.monotonic() < deadline:
         time.sleep(0.01)
-    process.send_signal(signal.SIGINT)
+    for number in signals or [signal.SIGINT]:
+        process.send_signal(number)
     _, err = process.communicate(timeout=timeout)
     return process.returncode, err

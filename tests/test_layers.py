@@ -1,6 +1,7 @@
 """The package is layered: every module imports only the layers below its own, lazily or not.
 
-errors, version < core < io < model, train < parallel < sklearn, learn < cli < chainrule itself
+errors, extras, version < core < io < model, train < parallel < sklearn, learn < cli
+< chainrule itself
 
 and the tests take the library's concepts from the library: outside ``tests/cli`` a test may
 run the command (``chainrule.cli.app``) but imports nothing else from the command line.
@@ -16,6 +17,7 @@ import chainrule
 PACKAGE = Path(chainrule.__file__).parent
 LAYERS = {
     "errors": 0,
+    "extras": 0,
     "version": 0,
     "core": 1,
     "io": 2,

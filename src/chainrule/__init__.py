@@ -29,6 +29,7 @@ from chainrule.errors import (
     ModelFileError,
     TrainingDivergedError,
 )
+from chainrule.extras import install_command
 from chainrule.io import modelfile
 from chainrule.model import Model, Standardizer
 from chainrule.train import (
@@ -70,13 +71,14 @@ def export_onnx(model: Any, path: str | PathLike[str]) -> dict[str, Any]:
     """Write ``model`` (a :class:`Network`, a :class:`Model`, or a fitted ``MLPClassifier`` /
     ``MLPRegressor``) to the ONNX file ``path``: one float32 input ``(batch, n_features)``; a
     network returns ``A_L``, a classifier ``label`` and ``probabilities``, a regressor
-    ``values``. See :mod:`chainrule.model.onnx`; needs ``pip install 'chainrule[onnx]'``."""
+    ``values``. See :mod:`chainrule.model.onnx`; needs the ``onnx`` extra. An estimator that
+    is not fitted is scikit-learn's ``NotFittedError``."""
     from chainrule.model import onnx
 
     if isinstance(model, Network):
         model = Model(model)
-    elif type(model).__name__ in _ESTIMATORS and hasattr(model, "model_"):
-        model = model.model_
+    elif type(model).__name__ in _ESTIMATORS:
+        model = model.model_  # scikit-learn's NotFittedError for an estimator not fitted
     if not isinstance(model, Model):
         raise ConfigurationError(
             "export_onnx takes a chainrule Network, Model or fitted estimator, not "
@@ -88,8 +90,16 @@ def export_onnx(model: Any, path: str | PathLike[str]) -> dict[str, Any]:
 def __getattr__(name: str) -> Any:
     # The estimators need scikit-learn; import them only when asked for.
     if name in _ESTIMATORS:
-        import chainrule.sklearn
-
+        try:
+            import chainrule.sklearn
+        except ModuleNotFoundError as exc:
+            if not (exc.name or "").startswith("sklearn"):
+                raise
+            raise ModuleNotFoundError(
+                f"chainrule.{name} needs scikit-learn, in the 'sklearn' extra: "
+                f"{install_command('sklearn')}",
+                name=exc.name,
+            ) from None
         return getattr(chainrule.sklearn, name)
     raise AttributeError(f"module 'chainrule' has no attribute {name!r}")
 

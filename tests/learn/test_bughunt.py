@@ -37,3 +37,10 @@ def test_the_list_covers_the_mistakes_learners_make():
     for mistake in ("sign", "transpose", "1/m", "sum over examples", "g'(A)", "dropout", "biases"):
         assert mistake in answers
     assert len(BUGS) >= 6 and len({b.id for b in BUGS}) == len(BUGS)
+
+
+@pytest.mark.parametrize("m", [2, 3, 4, 5, 7, 10, 50, 200])
+def test_every_mutant_fails_and_the_true_pass_passes_at_every_m_from_2(m):
+    assert hunt(None, m=m).failing == []
+    for bug in BUGS:
+        assert set(hunt(bug.id, m=m).failing) == set(bug.touches), (bug.id, m)

@@ -130,3 +130,11 @@ def test_a_command_line_model_exports_with_its_standardisation_and_classes(tmp_p
     labels, probabilities = loaded.predict(rows.X), loaded.predict_proba(rows.X)
     np.testing.assert_allclose(got["probabilities"], probabilities, rtol=1e-4, atol=1e-5)
     np.testing.assert_array_equal(got["label"], labels)
+
+
+@pytest.mark.parametrize("name", ["MLPClassifier", "MLPRegressor"])
+def test_an_unfitted_estimator_is_scikit_learn_s_not_fitted_error(name, tmp_path):
+    exceptions = pytest.importorskip("sklearn.exceptions")
+    with pytest.raises(exceptions.NotFittedError):
+        cr.export_onnx(getattr(cr, name)(), tmp_path / "m.onnx")
+    assert not (tmp_path / "m.onnx").exists()

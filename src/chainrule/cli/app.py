@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import signal
 import sys
 import warnings
 from pathlib import Path
@@ -20,6 +21,12 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 from rich.table import Table
 
 from chainrule.cli import commands, teach
+from chainrule.cli.checks import (
+    check_dtype_option,
+    check_paths,
+    check_seed_option,
+    check_train_options,
+)
 from chainrule.cli.settings import TrainSettings, given_settings, parse_sizes, train_options
 from chainrule.core.gradcheck import gradcheck as run_gradcheck
 from chainrule.core.gradcheck import gradcheck_problem
@@ -58,14 +65,6 @@ def fail(message: str) -> None:
 
 def emit_json(result: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(result) + "\n")
-
-
-def check_writable(path: Path | None, option: str) -> None:
-    """Fail before any work if an output file could not be written."""
-    if path is not None and not path.parent.exists():
-        raise DataError(f"{option} {path}: the folder {path.parent} does not exist")
-    if path is not None and path.is_dir():
-        raise DataError(f"{option} {path}: is a folder")
 
 
 def version_callback(value: bool) -> None:
@@ -108,7 +107,9 @@ def datasets(json_output: JsonOption = False) -> None:
 
 
 def train(
-    save: Annotated[Path | None, typer.Option(help="Write the trained model to this file.")] = None,
+    save: Annotated[
+        Path | None, typer.Option(help="Write the trained model to this file (writes a file).")
+    ] = None,
     checkpoint_every: Annotated[
         int, typer.Option(help="With --save: also save every N epochs.")
     ] = 0,
@@ -121,8 +122,13 @@ def train(
         ),
     ] = None,
     plot: Annotated[
-        Path | None, typer.Option(help="Write the training curves to this PNG.")
+        Path | None,
+        typer.Option(
+            help="Write the training curves to this image (writes a file; the suffix names "
+            "the format: .png, .jpg, .svg, .pdf...)."
+        ),
     ] = None,
+    old_output: OldOutputOption = None,
     json_output: JsonOption = False,
     **options: Any,
 ) -> None:
@@ -132,19 +138,30 @@ def train(
     --resume continues such a file exactly where it stopped. Started by
     'mpiexec -n N chainrule train ...', N processes train one model data-parallel: each
     reads its share of the rows, and rank 0 alone shows progress and writes files.
+
+    Writes files: --save (and its checkpoints), --plot; neither may be an input (--data)
+    nor the other.
     """
     ranks = None
     try:
         ranks = world()
         lead = ranks is None or ranks.lead
         json_output = json_output or not lead  # the other ranks show nothing
-        check_writable(save, "--save")
-        check_writable(plot, "--plot")
         if checkpoint_every < 0:
             raise ConfigurationError(f"--checkpoint-every must be >= 0, got {checkpoint_every}")
+        options["output"] = output_activation(options.get("output"), old_output, default=None)
         given = given_settings(options, note=_note if lead else lambda text: None)
+        check_train_options(given, save, checkpoint_every, resume)
+        # without --save, a resumed run saves to its --resume file
+        outputs = {"--save" if save or not resume else "--resume": save or resume, "--plot": plot}
+        check_paths({"--data": given.get("data")}, outputs)
+        if plot is not None:
+            from chainrule.cli.plotting import image_format
+
+            image_format(plot, "--plot")
         if resume is not None:
             resumed = commands.prepare_resume(resume, given)
+            check_paths({"--data": resumed.settings.data}, outputs)
             model, history, report = _train_with_progress(
                 lambda show: commands.resume(resumed, [show], save, checkpoint_every, ranks),
                 resumed.settings.epochs,
@@ -176,21 +193,27 @@ def train(
             ranks.abort(2)
         fail(str(exc))
     except commands.Interrupted as stop:
-        where = f"; saved to {stop.saved}: continue with 'chainrule train --resume {stop.saved}'"
         if lead:  # under MPI every rank stops at the same step; rank 0 saved and reports
-            stderr.print(
-                f"interrupted after epoch {stop.epochs_done}"
-                + (where if stop.saved else " (nothing saved: no --save)"),
-                highlight=False,
-                soft_wrap=True,
-            )
-        raise typer.Exit(code=130) from None
+            stderr.print(_interrupted_line(stop), highlight=False, soft_wrap=True)
+        raise typer.Exit(code=128 + stop.signum) from None
     if not lead:
         return
     if json_output:
         emit_json(report)
     else:
         _print_train_report(report)
+
+
+def _interrupted_line(stop: commands.Interrupted) -> str:
+    name = signal.Signals(stop.signum).name
+    line = f"interrupted ({name}) after epoch {stop.epochs_done}"
+    if stop.saved:
+        line += f"; saved to {stop.saved}: continue with 'chainrule train --resume {stop.saved}'"
+    else:
+        line += " (nothing saved: no --save)"
+    if stop.held:
+        line += "; a later signal came during the save and waited until the save was complete"
+    return line
 
 
 def _note(text: str) -> None:
@@ -302,12 +325,16 @@ def predict(
     model: ModelOption,
     data: Annotated[str, typer.Option(help="Data to predict: bundled name or .csv/.npz/IDX path.")],
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the CSV here instead of stdout.")
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write the CSV to this file instead of stdout (writes a file)."
+        ),
     ] = None,
 ) -> None:
-    """Predictions (and class probabilities) as CSV."""
+    """Predictions (and class probabilities) as CSV. Writes a file: --output, never over
+    --model or --data."""
     try:
-        check_writable(output, "--output")
+        check_paths({"--model": model, "--data": data}, {"--output": output})
         trained = commands.read_trained(model)
         target = trained.run.target if trained.run else None
         rows = commands.aligned(trained.model, load_data(data, target, require_target=False))
@@ -324,26 +351,57 @@ def predict(
 # ---------------------------------------------------------------------- gradcheck / explain
 
 
+OutputActivationOption = Annotated[
+    str | None,
+    typer.Option(
+        "--output-activation",
+        help="Output activation: sigmoid, softmax or identity [default: sigmoid].",
+        show_default=False,
+    ),
+]
+OldOutputOption = Annotated[
+    str | None, typer.Option("--output", hidden=True, help="Old spelling of --output-activation.")
+]
+
+
+def output_activation(
+    given: str | None, old_spelling: str | None, default: str | None = "sigmoid"
+) -> str | None:
+    """``--output-activation`` (default sigmoid), or its old spelling ``--output``, kept in
+    the commands where ``--output`` names no file; both, disagreeing, is an error."""
+    if given is not None and old_spelling is not None and given != old_spelling:
+        raise ConfigurationError(
+            f"--output {old_spelling} and --output-activation {given} disagree; give one"
+        )
+    return given or old_spelling or default
+
+
 @app.command()
 def gradcheck(
     layers: Annotated[str, typer.Option(help="Layer sizes n[0],...,n[L].")] = "30,16,1",
     activation: Annotated[str, typer.Option(help="Hidden activation.")] = "relu",
-    output: Annotated[str, typer.Option(help="sigmoid, softmax or identity.")] = "sigmoid",
+    output_activation_name: OutputActivationOption = None,
+    old_output: OldOutputOption = None,
     examples: Annotated[int, typer.Option(help="Random examples m to check on.")] = 8,
     seed: Annotated[int, typer.Option(help="Seed for the data and the network.")] = 0,
     tolerance: Annotated[float, typer.Option(help="Largest relative error that passes.")] = 1e-7,
     json_output: JsonOption = False,
 ) -> None:
-    """Check backpropagation against finite differences, per parameter."""
+    """Check backpropagation against finite differences, per parameter.
+
+    Near a relu kink (Z = 0) an entry's step is shrunk until no Z crosses it; entries that
+    cross one even at the smallest step are left out of the verdict and counted."""
     try:
+        output = output_activation(output_activation_name, old_output)
         sizes = parse_sizes(layers, "--layers")
         if examples < 1:
             raise ConfigurationError(f"--examples must be at least 1, got {examples}")
+        check_seed_option(seed)
         net, X, Y = gradcheck_problem(sizes, activation, output, examples, seed)
-        errors = run_gradcheck(net, X, Y)
+        result = run_gradcheck(net, X, Y)
     except ChainruleError as exc:
         fail(str(exc))
-    passed = all(e < tolerance for e in errors.values())
+    passed = result.passed(tolerance)
     if json_output:
         emit_json(
             {
@@ -351,7 +409,7 @@ def gradcheck(
                 "activation": activation,
                 "output": output,
                 "tolerance": tolerance,
-                "relative_errors": errors,
+                **result.as_dict(),
                 "passed": passed,
             }
         )
@@ -360,13 +418,24 @@ def gradcheck(
             "parameter",
             "shape",
             "relative error",
+            "entries checked",
             "result",
             title=f"gradient check: {'-'.join(map(str, sizes))} {activation}/{output}",
         )
-        for name, error in errors.items():
-            verdict = "[green]pass[/]" if error < tolerance else "[red]FAIL[/]"
-            table.add_row(name, str(net.params[name].shape), f"{error:.2e}", verdict)
+        for name, error in result.items():
+            checked, total = result.checked[name], net.params[name].size
+            if not checked:
+                shown, verdict = "-", "not checked"
+            else:
+                shown = f"{error:.2e}"
+                verdict = "[green]pass[/]" if error < tolerance else "[red]FAIL[/]"
+            table.add_row(name, str(net.params[name].shape), shown, f"{checked}/{total}", verdict)
         stdout.print(table)
+        total = result.n_checked + result.n_skipped
+        line = f"checked {result.n_checked} of {total} entries ({result.fraction_checked:.1%})"
+        if result.n_skipped:
+            line += f"; {result.n_skipped} left out: {result.reason} ({result.smallest_step:g})"
+        stdout.print(line, highlight=False, soft_wrap=True)
     if not passed:
         raise typer.Exit(code=1)
 
@@ -375,7 +444,6 @@ ActivationOption = Annotated[
     str,
     typer.Option(help="Hidden activation, or one per hidden layer: relu,tanh."),
 ]
-OutputOption = Annotated[str, typer.Option(help="Output: sigmoid, softmax or identity.")]
 NetworkModelOption = Annotated[
     Path | None, typer.Option("--model", "-m", help="Use the network saved in this model file.")
 ]
@@ -385,7 +453,8 @@ NetworkModelOption = Annotated[
 def explain(
     layers: Annotated[str, typer.Option(help="Layer sizes n[0],...,n[L].")] = "30,16,1",
     activation: ActivationOption = "relu",
-    output: OutputOption = "sigmoid",
+    output_activation_name: OutputActivationOption = None,
+    old_output: OldOutputOption = None,
     model: NetworkModelOption = None,
     format: Annotated[str, typer.Option("--format", help="text, markdown or latex.")] = "text",
     json_output: JsonOption = False,
@@ -395,6 +464,7 @@ def explain(
     try:
         if format not in ("text", "markdown", "latex"):
             raise ConfigurationError(f"--format must be text, markdown or latex, not {format!r}")
+        output = output_activation(output_activation_name, old_output)
         net = teach.network_of(model, layers, activation, output, 0, "float64")
         explanation = explain_network(net)
     except ChainruleError as exc:
@@ -412,7 +482,8 @@ def trace(
         typer.Option(help="Layer sizes n[0],...,n[L] [default: 3,4,2,1, or from --data]."),
     ] = None,
     activation: ActivationOption = "relu",
-    output: OutputOption = "sigmoid",
+    output_activation_name: OutputActivationOption = None,
+    old_output: OldOutputOption = None,
     examples: Annotated[int, typer.Option(help="Examples m in the step.")] = 5,
     lr: Annotated[float, typer.Option("--lr", help="Learning rate alpha.")] = 0.1,
     seed: Annotated[int, typer.Option(help="Seed for the network and random data.")] = 0,
@@ -430,6 +501,9 @@ def trace(
     """One training step with every matrix printed with real numbers, labelled by its
     equation: Z, A, the cost, dZ, dW beside finite differences, db, and W, b after it."""
     try:
+        output = output_activation(output_activation_name, old_output)
+        check_seed_option(seed)
+        dtype = check_dtype_option(dtype)
         net, X, Y = teach.trace_problem(
             layers, activation, output, examples, seed, data, model, dtype
         )
@@ -446,7 +520,7 @@ def trace(
 def graph(
     layers: Annotated[str, typer.Option(help="Layer sizes n[0],...,n[L].")] = "3,4,2,1",
     activation: ActivationOption = "relu",
-    output: OutputOption = "sigmoid",
+    output_activation_name: OutputActivationOption = None,
     model: NetworkModelOption = None,
     values: Annotated[
         bool,
@@ -459,16 +533,22 @@ def graph(
     seed: Annotated[int, typer.Option(help="Seed for the network and the data of --values.")] = 0,
     format: Annotated[str, typer.Option("--format", help="svg or dot.")] = "svg",
     out: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write to this file instead of stdout (writes a file)."
+        ),
     ] = None,
     json_output: JsonOption = False,
 ) -> None:
     """The computation graph at the matrix level: forward edges with their operation,
-    backward edges with their local rule and equation, shapes on every node."""
+    backward edges with their local rule and equation, shapes on every node. Writes a
+    file: --output, never over --model."""
     try:
         if format not in ("svg", "dot"):
             raise ConfigurationError(f"--format must be svg or dot, not {format!r}")
-        check_writable(out, "--output")
+        check_paths({"--model": model}, {"--output": out})
+        check_seed_option(seed)
+        output = output_activation(output_activation_name, None)
         net = teach.network_of(model, layers, activation, output, seed, "float64")
         step = None
         if values:
@@ -542,13 +622,16 @@ def _verdict_lines(verdict: Any) -> list[str]:
 @app.command()
 def export(
     model: ModelOption,
-    out: Annotated[Path, typer.Option("--output", "-o", help="The ONNX file to write.")],
+    out: Annotated[
+        Path, typer.Option("--output", "-o", help="The ONNX file to write (writes a file).")
+    ],
     json_output: JsonOption = False,
 ) -> None:
     """Export a model file to ONNX: raw feature rows in (float32, any batch size); class
-    labels and probabilities, or values, out, with the model's standardisation inside."""
+    labels and probabilities, or values, out, with the model's standardisation inside.
+    Writes a file: --output, never over --model."""
     try:
-        check_writable(out, "--output")
+        check_paths({"--model": model}, {"--output": out})
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", UserWarning)
             summary = commands.export_onnx(model, out)
@@ -577,7 +660,8 @@ def plot(
         typer.Option(
             "--output",
             "-o",
-            help="File to write (default: the model's name with .png, or .gif with --frames).",
+            help="File to write (writes a file; default: the model's name with .png, or .gif "
+            "with --frames). Its suffix names the format: .png, .jpg, .svg, .pdf...",
         ),
     ] = None,
     data: Annotated[
@@ -606,10 +690,14 @@ def plot(
     json_output: JsonOption = False,
 ) -> None:
     """Training curves and the decision boundary (shaded by probability) for two-feature
-    data, as PNG; the learning dynamics (--dynamics); or the boundary as it learns (--frames)."""
+    data, as PNG; the learning dynamics (--dynamics); or the boundary as it learns (--frames).
+    Writes a file: --output, never over --model or --data."""
     output = output or model.with_suffix(".gif" if frames else ".png")
     try:
-        check_writable(output, "--output")
+        from chainrule.cli.plotting import image_format
+
+        check_paths({"--model": model, "--data": data}, {"--output": output})
+        fmt = image_format(output, "--output", animated=bool(frames))
         loaded = commands.read_trained(model)
         loaded.require_run("plot")
         if dynamics:
@@ -627,8 +715,7 @@ def plot(
             width, height = _plot(loaded, output, with_data=True, data=data, target=target)
     except ChainruleError as exc:
         fail(str(exc))
-    kind = "gif" if frames else "png"
-    result = {"model": str(model), kind: str(output), "width": width, "height": height}
+    result = {"model": str(model), fmt: str(output), "width": width, "height": height}
     if frames:
         result["frames"] = frames
     if json_output:

@@ -65,12 +65,12 @@ def choose_output(requested: str, data: Dataset) -> tuple[str, np.ndarray | None
     if data.is_regression:
         raise DataError(
             f"{data.name}: the target holds real values, not class labels; use "
-            "--output identity for regression"
+            "--output-activation identity for regression"
         )
     if requested == "sigmoid" and len(classes) != 2:
         raise DataError(
             f"{data.name}: a sigmoid output needs exactly 2 classes, the target has "
-            f"{len(classes)}; use --output softmax"
+            f"{len(classes)}; use --output-activation softmax"
         )
     if requested == "auto":
         requested = "sigmoid" if len(classes) == 2 else "softmax"
@@ -98,7 +98,7 @@ def split(data: Dataset, test_size: float, seed: int, stratify: bool) -> tuple[n
             raise DataError(
                 f"{data.name}: cannot hold out {test_size:g} of the rows with every class on "
                 "both sides (some classes are too rare); if the target is a quantity, use "
-                "--output identity"
+                "--output-activation identity"
             ) from None
         raise DataError(
             f"{data.name}: too few rows to hold out {test_size:g} for testing"
@@ -106,12 +106,24 @@ def split(data: Dataset, test_size: float, seed: int, stratify: bool) -> tuple[n
 
 
 class Interrupted(Exception):
-    """Ctrl-C during training; the state after the last completed epoch was saved if asked."""
+    """Ctrl-C (``SIGINT``) or ``SIGTERM`` during training; the state after the last completed
+    epoch was saved if asked. ``held`` counts the signals that came while it was being saved
+    (they wait until the save is complete, so a file is never left half-written)."""
 
-    def __init__(self, epochs_done: int, saved: str | None) -> None:
+    def __init__(self, epochs_done: int, saved: str | None, signum: int, held: int) -> None:
         super().__init__(f"interrupted after {epochs_done} epochs")
         self.epochs_done = epochs_done
         self.saved = saved
+        self.signum = signum
+        self.held = held
+
+
+@dataclass
+class Signals:
+    """What arrived while training: the signal that stopped it, and any after it."""
+
+    received: int | None = None
+    held: int = 0
 
 
 # ---------------------------------------------------------------------- the run of a model
@@ -339,16 +351,22 @@ def run_training(
     strategy = None if ranks is None else ranks.strategy(rows)
     trainer = build_trainer(run, callbacks, save, checkpoint_every, strategy)
     start = time.perf_counter()
-    try:
-        with stop_on_sigint(strategy):
+    signals = Signals()
+    with stop_on_signals(strategy, signals):
+        try:
             history = trainer.fit(X_fit, Y_fit, epochs, validation=validation)
-    except KeyboardInterrupt:
+        except KeyboardInterrupt:
+            if save is not None:
+                trainer.save_checkpoint(save)  # rank 0 only, under MPI
+            raise Interrupted(
+                trainer.epochs_done,
+                None if save is None else str(save),
+                signals.received or signal.SIGINT,
+                signals.held,
+            ) from None
+        seconds = time.perf_counter() - start
         if save is not None:
-            trainer.save_checkpoint(save)  # rank 0 only, under MPI
-        raise Interrupted(trainer.epochs_done, None if save is None else str(save)) from None
-    seconds = time.perf_counter() - start
-    if save is not None:
-        trainer.save_checkpoint(save)
+            trainer.save_checkpoint(save)
     report = {
         "data": settings.data,
         "layers": list(net.layer_sizes),
@@ -402,19 +420,33 @@ def build_trainer(
     )
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
 @contextlib.contextmanager
-def stop_on_sigint(strategy: Any) -> Iterator[None]:
-    """Under MPI (a data-parallel ``strategy``), turn Ctrl-C (``SIGINT``, which ``mpiexec``
-    passes to every rank) into a stop that all ranks take at the same step. One process
-    keeps Python's ``KeyboardInterrupt``."""
-    if strategy is None:
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, lambda *_: strategy.request_stop())
+def stop_on_signals(strategy: Any, signals: Signals) -> Iterator[None]:
+    """Ctrl-C (``SIGINT``) and ``SIGTERM`` (what ``timeout`` and batch schedulers send) stop
+    training at the last completed epoch, recorded in ``signals``. In one process the first
+    raises ``KeyboardInterrupt`` (the trainer rolls back to the epoch's end); under MPI (a
+    data-parallel ``strategy``; ``mpiexec`` passes the signal to every rank) it asks every
+    rank to stop at the same step. Any later signal is held, and counted, until the block
+    ends, so the save that follows a stop is never cut off half-way."""
+
+    def stop(signum: int, frame: Any) -> None:
+        if signals.received is not None:
+            signals.held += 1
+            return
+        signals.received = signum
+        if strategy is None:
+            raise KeyboardInterrupt
+        strategy.request_stop()
+
+    previous = {number: signal.signal(number, stop) for number in STOP_SIGNALS}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def train(
@@ -588,7 +620,7 @@ def predictions_csv(model: Model, X_rows: np.ndarray) -> str:
         classes = model.classes if model.classes is not None else range(probabilities.shape[1])
         header += [f"p({c})" for c in classes]
     text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\n")
+    writer = csv.writer(text, lineterminator="\n")  # quotes a label holding a comma or a quote
     writer.writerow(header)
     for i, value in enumerate(predicted):
         if np.ndim(value):

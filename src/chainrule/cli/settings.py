@@ -21,9 +21,10 @@ from chainrule.errors import ConfigurationError
 
 
 def parse_sizes(text: str, option: str = "--hidden") -> list[int]:
-    """``"64,32"`` as ``[64, 32]``: positive integers, comma-separated."""
+    """``"64,32"`` as ``[64, 32]``: positive integers, comma-separated (an empty size, as in
+    ``16,,8``, is refused: it is a typo, not a layer)."""
     try:
-        sizes = [int(part) for part in str(text).split(",") if part.strip()]
+        sizes = [int(part) for part in str(text).split(",")]
     except ValueError:
         raise ConfigurationError(
             f"{option} must be comma-separated integers like 64,32, got {text!r}"
@@ -40,18 +41,20 @@ def setting(
     cli_type: type = str,
     parse: Callable[[Any], Any] | None = None,
     flag: str | None = None,
+    option: str | None = None,
     aliases: tuple[str, ...] = (),
     on_resume: bool = False,
 ) -> Any:
     """A dataclass field with what the command line needs to offer it as an option.
 
     ``cli_type`` is the type typer parses, ``parse`` turns it into the setting's value,
-    ``flag`` gives an on/off option's spelling, ``aliases`` other spellings of the option
-    (``--lr`` for ``--learning-rate``), and ``on_resume`` marks a setting that may change
-    when a saved run is resumed.
+    ``flag`` gives an on/off option's spelling, ``option`` another option's spelling than
+    ``--name``, ``aliases`` other spellings of the option (``--lr`` for ``--learning-rate``),
+    and ``on_resume`` marks a setting that may change when a saved run is resumed.
     """
     metadata = {"help": help, "cli_type": cli_type, "parse": parse, "flag": flag}
-    metadata["aliases"], metadata["on_resume"] = aliases, on_resume
+    metadata["option"], metadata["aliases"] = option, aliases
+    metadata["on_resume"] = on_resume
     if isinstance(default, list):
         return field(default_factory=lambda: list(default), metadata=metadata)
     return field(default=default, metadata=metadata)
@@ -69,7 +72,11 @@ class TrainSettings:
     activation: str = setting(
         "relu", "Hidden activation: relu, leaky_relu, tanh, sigmoid, identity."
     )
-    output: str = setting("auto", "Output: auto, sigmoid, softmax or identity.")
+    output: str = setting(
+        "auto",
+        "Output activation: auto, sigmoid, softmax or identity.",
+        option="--output-activation",
+    )
     optimizer: str = setting("gd", "gd, sgd, rmsprop, adam or adamw.")
     learning_rate: float = setting(
         0.1, "Learning rate alpha of the update rule.", cli_type=float, aliases=("--lr",)
@@ -133,7 +140,27 @@ def settings_from_file(saved: Any, source: Any = "the model file") -> TrainSetti
     unknown = sorted(set(values) - set(FIELDS))
     if unknown:
         raise ConfigurationError(f"{source}: unknown saved settings {', '.join(unknown)}")
+    for name, value in values.items():
+        if not _of_its_type(value, _default(FIELDS[name])):
+            raise ConfigurationError(
+                f"{source}: the saved setting {name} is {value!r}, not of its type"
+            )
     return TrainSettings(**values)
+
+
+def _of_its_type(value: Any, default: Any) -> bool:
+    """Whether a saved value has the type of the setting's default (JSON: ints for floats)."""
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(value, bool) and isinstance(default, bool)
+    if default is None:  # an optional column name
+        return value is None or isinstance(value, str)
+    if isinstance(default, float):
+        return isinstance(value, (int, float))
+    if isinstance(default, list):
+        return isinstance(value, list) and all(
+            isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in value
+        )
+    return isinstance(value, type(default))
 
 
 def _default(f: dataclasses.Field) -> Any:
@@ -146,7 +173,7 @@ def train_options() -> list[inspect.Parameter]:
     for name, f in FIELDS.items():
         default = _default(f)
         shown = ",".join(map(str, default)) if isinstance(default, list) else default
-        declaration = f.metadata["flag"] or "--" + name.replace("_", "-")
+        declaration = f.metadata["flag"] or _option(name)
         help_text = f.metadata["help"]
         if default is not None and not f.metadata["on_resume"]:
             help_text += f" (default: {shown})"
@@ -189,7 +216,7 @@ def given_settings(
     for old, new in DEPRECATED_OPTIONS.items():
         if options.get(old) is None:
             continue
-        new_option = "--" + new.replace("_", "-")
+        new_option = _option(new)
         if new in given:
             raise ConfigurationError(f"give {new_option} or --{old}, not both")
         note(f"--{old} is deprecated and will be removed: write {new_option} {options[old]}")
@@ -204,9 +231,14 @@ def contradictions(given: dict[str, Any], saved: TrainSettings) -> list[str]:
     for name, value in given.items():
         if FIELDS[name].metadata["on_resume"] or value == getattr(saved, name):
             continue
-        option = "--" + name.replace("_", "-")
+        option = _option(name)
         clashes.append(f"{option} {_show(value)} (the saved run has {_show(getattr(saved, name))})")
     return clashes
+
+
+def _option(name: str) -> str:
+    """The option that gives the setting ``name``: ``--test-size`` for ``test_size``."""
+    return FIELDS[name].metadata["option"] or "--" + name.replace("_", "-")
 
 
 def _show(value: Any) -> str:

@@ -71,7 +71,7 @@ def trace_problem(
     if n_out != expected or (name == "sigmoid" and len(classes) != 2):
         raise DataError(
             f"{data} has {len(classes)} classes, which a {name} output of {n_out} units cannot "
-            "take; for several classes use --output softmax"
+            "take; for several classes use --output-activation softmax"
         )
     targets = Values() if name == "identity" else Classes(classes, softmax=name == "softmax")
     return net, X_rows.T, targets.encode(rows.y[:m])

@@ -29,9 +29,12 @@ from chainrule.core.validation import (
     as_targets,
     as_weights,
     check_dtype,
+    check_finite,
     check_fraction,
     check_layer_sizes,
+    check_memory,
     check_positive,
+    check_seed,
 )
 from chainrule.errors import ConfigurationError
 
@@ -82,6 +85,10 @@ class Cache:
         self.input_product = input_product
         self.layer_sizes = n = tuple(layer_sizes)
         layers = range(1, len(n))
+        check_memory(
+            4 * sum(n[1:]) * m * np.dtype(dtype).itemsize,
+            f"a forward and backward pass of layer sizes {list(n)} over {m} examples",
+        )
         self.Z: list[Any] = [None] + [np.empty((n[l], m), dtype) for l in layers]
         self.A: list[Any] = [None] + [np.empty((n[l], m), dtype) for l in layers]
         self.D: list[Any] = [None] * len(n)
@@ -149,8 +156,15 @@ class Network:
         self.l2 = check_positive("l2", l2, allow_zero=True)
         self.dropout = check_fraction("dropout", dropout)
         self.output: Output = get_output(output_activation)
-        self.seed = seed
-        self.rng = np.random.default_rng(seed)
+        self.seed = check_seed("seed", seed)
+        self.rng = np.random.default_rng(self.seed)
+        leaky_slope = check_finite("leaky_slope", leaky_slope)
+        n = self.layer_sizes
+        largest_W = max(n[l] * n[l - 1] for l in range(1, self.L + 1))
+        check_memory(  # its parameters, their gradient, and the float64 draw of one W[l]
+            2 * self.n_params * self.dtype.itemsize + 8 * largest_W,
+            f"a network of layer sizes {list(n)}",
+        )
 
         names = self._hidden_activation_names(hidden_activation)
         self.hidden_activation = hidden_activation
@@ -187,7 +201,7 @@ class Network:
 
     @leaky_slope.setter
     def leaky_slope(self, slope: float) -> None:
-        self._leaky_slope = float(slope)
+        self._leaky_slope = check_finite("leaky_slope", slope)
         for g in self.g[1:]:
             if isinstance(g, LeakyReLU):
                 g.slope = self._leaky_slope
@@ -232,6 +246,11 @@ class Network:
         if isinstance(hidden_activation, str):
             get_activation(hidden_activation)  # a misspelt name is an error even if unused
             return [hidden_activation] * n_hidden
+        if not isinstance(hidden_activation, Sequence):
+            raise ConfigurationError(
+                "hidden_activation must be an activation name or a list of names (one per "
+                f"hidden layer), got {hidden_activation!r}"
+            )
         names = list(hidden_activation)
         if len(names) != n_hidden:
             raise ConfigurationError(

@@ -45,6 +45,8 @@ import numpy as np
 from chainrule.core.network import Network, parameter_count
 from chainrule.errors import ChainruleError, ModelFileError
 from chainrule.io.atomic import atomic_write
+from chainrule.io.readers import read_npy_header, refuse_special_file
+from chainrule.io.schema import check_header
 
 FORMAT = "chainrule"
 VERSION = 2
@@ -115,6 +117,7 @@ def write_model_file(
 def read_model_file(path: str | PathLike[str]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """Read and check a model file; returns ``(header, arrays)``."""
     path = Path(path)
+    refuse_special_file(path, ModelFileError, "model file")
     try:
         archive = zipfile.ZipFile(path)
     except FileNotFoundError:
@@ -148,6 +151,10 @@ def _read_header(path: Path, archive: zipfile.ZipFile) -> dict[str, Any]:
         raise ModelFileError(f"{path}: the header claims {info.file_size} bytes; refusing to read")
     _check_expansion(path, info)
     with archive.open(info) as member:
+        shape, _, dtype = read_npy_header(member)
+    if dtype != np.uint8 or len(shape) != 1 or shape[0] > info.file_size:
+        raise ModelFileError(f"{path}: not a chainrule model file (malformed header)")
+    with archive.open(info) as member:
         raw = np.lib.format.read_array(member, allow_pickle=False)
     if raw.dtype != np.uint8 or raw.ndim != 1:
         raise ModelFileError(f"{path}: not a chainrule model file (malformed header)")
@@ -165,7 +172,11 @@ def _read_header(path: Path, archive: zipfile.ZipFile) -> dict[str, Any]:
             f"{path}: written by a newer chainrule (format version {version}); this version "
             f"reads format version {VERSION}: upgrade chainrule to load it"
         )
-    if not isinstance(header.get("arrays"), dict) or "theta" not in header["arrays"]:
+    try:
+        check_header(header)
+    except ModelFileError as exc:
+        raise ModelFileError(f"{path}: {exc}") from None
+    if "theta" not in header["arrays"]:
         raise ModelFileError(f"{path}: the model file is corrupted (no parameter array)")
     metadata = header.get("metadata")
     if version == 1 and header.get("kind") == "network" and isinstance(metadata, dict):
@@ -178,7 +189,12 @@ def _read_array(
     path: Path, archive: zipfile.ZipFile, name: str, spec: Any, header: dict[str, Any]
 ) -> np.ndarray:
     """Read one array after checking its declared shape and dtype against its stored size."""
-    shape, dtype = tuple(spec["shape"]), np.dtype(spec["dtype"])
+    try:
+        shape, dtype = tuple(spec["shape"]), np.dtype(spec["dtype"])
+    except (TypeError, ValueError, SyntaxError):
+        raise ModelFileError(
+            f"{path}: array {name!r} has an invalid dtype {spec['dtype']!r}"
+        ) from None
     if dtype.kind not in "biuf" or not all(isinstance(n, int) and n >= 0 for n in shape):
         raise ModelFileError(f"{path}: array {name!r} has an invalid description {spec!r}")
     nbytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
@@ -202,13 +218,7 @@ def _read_array(
         )
     _check_expansion(path, info)
     with archive.open(info) as member:
-        major, _ = np.lib.format.read_magic(member)
-        read_header = (
-            np.lib.format.read_array_header_1_0
-            if major == 1
-            else np.lib.format.read_array_header_2_0
-        )
-        stored_shape, _, stored_dtype = read_header(member)
+        stored_shape, _, stored_dtype = read_npy_header(member)
         if stored_shape != shape or stored_dtype != dtype:
             raise ModelFileError(
                 f"{path}: array {name!r} is stored as {stored_dtype}{list(stored_shape)}, not "
@@ -219,7 +229,16 @@ def _read_array(
 
 
 def _check_expansion(path: Path, info: zipfile.ZipInfo) -> None:
-    """Refuse a compressed member that would expand far beyond its stored size."""
+    """Refuse a member larger than the file holds (the zip directory's sizes are only
+    claims), or a compressed member that would expand far beyond its stored size."""
+    size = path.stat().st_size
+    if info.compress_size > size or (
+        info.compress_type == zipfile.ZIP_STORED and info.file_size != info.compress_size
+    ):
+        raise ModelFileError(
+            f"{path}: member {info.filename!r} claims {info.file_size} bytes, more than the "
+            f"file's {size}; the file is corrupted"
+        )
     if info.compress_type != zipfile.ZIP_STORED and info.file_size > MAX_EXPANSION * max(
         info.compress_size, 1 << 16
     ):

@@ -111,14 +111,15 @@ class Ground:
     masks: list
 
 
-def hunting_ground(seed: int = 0) -> Ground:
+def hunting_ground(seed: int = 0, m: int = 6) -> Ground:
+    """The network of the module docstring on ``m`` examples (6 unless asked)."""
     net = Network([4, 3, 3, 1], "tanh", "sigmoid", seed=seed, dtype="float64", l2=0.1, dropout=0.25)
     rng = np.random.default_rng(seed)
     for l in range(1, net.L + 1):
         net.b[l][...] = rng.normal(scale=0.5, size=net.b[l].shape)
-    X = rng.normal(size=(4, 6))
-    Y = (rng.random((1, 6)) > 0.5).astype(float)
-    masks = net.dropout_masks(6)
+    X = rng.normal(size=(4, m))
+    Y = (rng.random((1, m)) > 0.5).astype(float)
+    masks = net.dropout_masks(m)
     for l in (1, 2):  # keep at least one unit of every example, so each layer is in play
         masks[l][0] = 1 / 0.75
     return Ground(net, X, Y, masks)
@@ -165,11 +166,12 @@ class Verdict:
         return {"bug": self.bug, "errors": self.errors, "failing": self.failing}
 
 
-def hunt(bug: int | None = None, seed: int = 0) -> Verdict:
-    """Gradient-check the backward pass with ``bug`` planted (``None``: the true one)."""
+def hunt(bug: int | None = None, seed: int = 0, m: int = 6) -> Verdict:
+    """Gradient-check the backward pass with ``bug`` planted (``None``: the true one), on
+    ``m`` examples (at ``m = 1`` bugs 3 and 4 change nothing: they are bugs for ``m >= 2``)."""
     if bug is not None:
         get_bug(bug)
-    ground = hunting_ground(seed)
+    ground = hunting_ground(seed, m)
     net = ground.net
     analytic = gradients_with(ground, bug)
 

@@ -32,6 +32,7 @@ from chainrule.io.modelfile import (
     register_kind,
     save_network,
 )
+from chainrule.io.schema import JSON, ListOf, Range, Record, register_section
 from chainrule.model.standardizer import Standardizer
 from chainrule.model.targets import (
     Classes,
@@ -42,6 +43,37 @@ from chainrule.model.targets import (
 )
 
 KIND = "model"
+LABEL = (str, int, float, bool)
+NAMES = (None, ListOf(str))
+#: The header's ``metadata.model`` (the current format) and ``metadata.cli`` (version 1).
+MODEL_SECTION = Record(
+    fields={"targets": Record(fields={"type": ("outputs", "classes", "values")}, extra=JSON)},
+    optional={"feature_names": NAMES, "provenance": (None, Record(extra=JSON))},
+)
+FIRST_FORMAT_SECTION = Record(
+    optional={
+        "classes": ListOf(LABEL, min_length=1),
+        "y_mean": float,
+        "y_scale": Range(float, 0, open_low=True),
+        "features": ListOf(str),
+        "named_features": bool,
+        "data": str,
+        "target": (None, str),
+        "settings": Record(extra=JSON),
+    },
+    extra=JSON,
+)
+TARGETS = {
+    "outputs": Record(fields={"type": "outputs"}),
+    "classes": Record(
+        fields={"type": "classes", "classes": ListOf(LABEL, min_length=1)},
+        optional={"multilabel": bool, "softmax": (None, bool)},
+    ),
+    "values": Record(
+        fields={"type": "values", "mean": ListOf(float, 1), "scale": ListOf(float, 1)},
+        optional={"ndim": (1, 2)},
+    ),
+}
 SHOWN_NAMES = 5  # column names an error lists before it counts the rest
 
 
@@ -282,3 +314,11 @@ class Model:
 
 
 register_kind(KIND, Model.from_file)
+register_section(("metadata", "model"), MODEL_SECTION)
+register_section(("metadata", "cli"), FIRST_FORMAT_SECTION)
+for _type, _spec in TARGETS.items():
+    register_section(
+        ("metadata", "model", "targets"),
+        _spec,
+        lambda header, kind=_type: header["metadata"]["model"]["targets"]["type"] == kind,
+    )

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.errors import ChainruleError, ConfigurationError, ModelFileError
+from chainrule.extras import install_command
 from chainrule.io.atomic import atomic_write
 from chainrule.model.model import Model
 from chainrule.model.targets import Classes, Values
@@ -48,7 +49,7 @@ def onnx_model(model: Model) -> Any:
         from onnx import TensorProto, helper, numpy_helper
     except ImportError:
         raise ConfigurationError(
-            "ONNX export needs the onnx package: pip install 'chainrule[onnx]'"
+            f"ONNX export needs the onnx package: {install_command('onnx')}"
         ) from None
     net, targets, scaler = model.net, model.targets, model.scaler
     nodes: list[Any] = []

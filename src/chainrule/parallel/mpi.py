@@ -24,6 +24,7 @@ import numpy as np
 from chainrule.core.network import Cache, Network
 from chainrule.core.validation import check_instance
 from chainrule.errors import ConfigurationError
+from chainrule.extras import install_command
 from chainrule.train.steps import StepStrategy
 
 #: Environment variables through which MPI launchers tell a process how many ranks there are:
@@ -90,7 +91,7 @@ def world() -> Ranks | None:
     except ImportError:
         raise ConfigurationError(
             f"started by an MPI launcher with {launched_size()} processes, but mpi4py is not "
-            "installed: pip install 'chainrule[mpi]'"
+            f"installed: {install_command('mpi')}"
         ) from None
     return Ranks(MPI.COMM_WORLD)
 

@@ -43,12 +43,14 @@ from sklearn.utils.validation import (
 
 from chainrule.core.network import Cache, Network
 from chainrule.errors import (
+    ChainruleError,
     ConfigurationError,
     DivergedFitError,
     ModelFileError,
     TrainingDivergedError,
 )
 from chainrule.io.modelfile import network_from_file, read_model_file, register_kind, save_network
+from chainrule.io.schema import JSON, NUMBER, ListOf, Range, Record, register_section
 from chainrule.model import Classes, Model, TargetCodec, Values, codec_from_json
 from chainrule.sklearn.lbfgs import fit_lbfgs
 from chainrule.sklearn.optimizers import InvScaling, ScikitLearnSGD
@@ -625,16 +627,21 @@ class _BaseMLP(BaseEstimator):
             estimator.n_iter_ = int(metadata["n_iter"])
             estimator.t_ = int(metadata.get("t", 0))
             estimator._adopt_targets(cls._saved_targets(metadata, path))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ModelFileError(
-                f"{path}: the estimator description is incomplete ({exc})"
-            ) from None
+            if estimator.n_features_in_ != estimator.net_.layer_sizes[0]:
+                raise ModelFileError("n_features_in does not match the network")
+            estimator.model_  # noqa: B018  (checks the targets against the network)
+            estimator.trainer_ = estimator._trainer()  # checks the saved parameters
+        except ModelFileError as exc:
+            if str(exc).startswith(str(path)):
+                raise
+            raise ModelFileError(f"{path}: {exc}") from None
+        except (KeyError, TypeError, ValueError, ChainruleError) as exc:
+            raise ModelFileError(f"{path}: the estimator description is invalid ({exc})") from None
         estimator.loss_ = estimator.loss_curve_[-1] if estimator.loss_curve_ else None
         scores = estimator.validation_scores_
         estimator.best_validation_score_ = max(scores) if scores else None
         curve = estimator.loss_curve_
         estimator.best_loss_ = None if scores else (min(curve) if curve else None)
-        estimator.trainer_ = estimator._trainer()
         return estimator
 
     @staticmethod
@@ -933,5 +940,32 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         return tags
 
 
-register_kind(MLPClassifier.__name__, MLPClassifier.from_model_file)
-register_kind(MLPRegressor.__name__, MLPRegressor.from_model_file)
+#: The ``metadata`` of an estimator's model file (:mod:`chainrule.io.schema`); version 1 kept
+#: the curves in it and described the targets with loose keys.
+ESTIMATOR_METADATA = Record(
+    fields={
+        "params": Record(extra=JSON),
+        "n_features_in": Range(int, 1),
+        "n_iter": Range(int, 0),
+    },
+    optional={
+        "feature_names_in": (None, ListOf(str)),
+        "curves": ListOf(CURVES),
+        "t": Range(int, 0),
+        "targets": Record(extra=JSON),
+        "loss_curve": ListOf(NUMBER),
+        "validation_scores": (None, ListOf(NUMBER)),
+        "validation_loss_curve": (None, ListOf(NUMBER)),
+        "classes": ListOf((str, int, float, bool), min_length=1),
+        "target_type": ("binary", "multiclass", "multilabel-indicator"),
+        "y_ndim": (1, 2),
+    },
+)
+
+for _estimator in (MLPClassifier, MLPRegressor):
+    register_kind(_estimator.__name__, _estimator.from_model_file)
+    register_section(
+        ("metadata",),
+        ESTIMATOR_METADATA,
+        lambda header, kind=_estimator.__name__: header.get("kind") == kind,
+    )

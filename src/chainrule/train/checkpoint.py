@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.errors import ModelFileError
+from chainrule.io.schema import JSON, NUMBER, ListOf, Range, Record, register_section
 from chainrule.train.history import History
 from chainrule.train.optimizers import Optimizer
 
@@ -32,6 +33,51 @@ DYNAMICS_PREFIX = "dynamics."
 NONE_SUFFIX = ".none"
 OWN_ARRAYS = ("theta", "best_theta")
 RECORDS = ("cost", "val_cost", "val_score", "learning_rate")
+
+
+RATE = Range(float, 0, open_low=True)
+#: The ``training`` section of a checkpoint's header (:mod:`chainrule.io.schema`).
+TRAINING = Record(
+    fields={
+        "settings": Record(
+            fields={
+                "batch_size": (None, "auto", Range(int, 1)),
+                "shuffle": bool,
+                "schedule": Record(fields={"name": str}, extra=float),
+                "clip_norm": (None, RATE),
+                "patience": (None, Range(int, 0)),
+                "tol": Range(float, 0),
+                "restore_best": bool,
+            },
+            optional={"checkpoint_every": Range(int, 0)},
+        ),
+        "optimizer": Record(
+            fields={
+                "name": str,
+                "hyperparameters": Record(fields={"learning_rate": RATE}, extra=(float, bool)),
+                "t": Range(int, 0),
+            }
+        ),
+        "epochs_done": Range(int, 0),
+        "best_score": (None, NUMBER),
+        "no_improvement": Range(int, 0),
+        "history": Record(
+            optional={
+                "best_epoch": (None, Range(int, 0)),
+                "stop_reason": str,
+                # format version 1 kept the records in the header
+                **{name: ListOf(NUMBER) for name in RECORDS},
+                "dynamics": ListOf(JSON),
+            }
+        ),
+        "rng": Record(
+            fields={"bit_generator": str, "state": Record(extra=Range(int, 0))},
+            optional={"has_uint32": Range(int, 0, 1), "uinteger": Range(int, 0)},
+        ),
+    },
+    optional={"initial_learning_rate": RATE, "alpha_0": RATE},
+)
+register_section(("training",), TRAINING)
 
 
 @dataclass
@@ -88,11 +134,16 @@ def read_training_state(
     }
     best = training["best_score"]
     initial = training.get("initial_learning_rate", training.get("alpha_0"))
+    if initial is None:
+        raise ModelFileError("the initial learning rate is not recorded")
+    best_theta = arrays.get("best_theta")
+    if best_theta is not None and best_theta.shape != arrays["theta"].shape:
+        raise ModelFileError("the best parameters do not have the shape of the parameters")
     state = TrainingState(
         epochs_done=int(training["epochs_done"]),
         history=read_history(training, arrays),
         best_score=-math.inf if best is None else float(best),
-        best_theta=arrays.get("best_theta"),
+        best_theta=best_theta,
         no_improvement=int(training["no_improvement"]),
         initial_learning_rate=float(initial),
     )

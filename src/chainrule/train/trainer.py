@@ -497,9 +497,9 @@ class Trainer:
                 **settings,
                 **options,
             )
-        except (KeyError, TypeError, ValueError, ChainruleError) as exc:
+            net.rng.bit_generator.state = training["rng"]
+        except (KeyError, TypeError, ValueError, OverflowError, ChainruleError) as exc:
             raise ModelFileError(f"{path}: the training state is incomplete ({exc})") from None
-        net.rng.bit_generator.state = training["rng"]
         return trainer
 
 
