@@ -12,6 +12,8 @@ def make_targets(output: str, n_out: int, m: int, rng: np.random.Generator) -> n
         return (rng.random((n_out, m)) > 0.5).astype(np.float64)
     if output == "softmax":
         return np.eye(n_out)[rng.integers(0, n_out, m)].T
+    if output == "exp":
+        return rng.poisson(2.0, size=(n_out, m)).astype(np.float64)  # counts, zeros included
     return rng.normal(size=(n_out, m))
 
 
@@ -59,6 +61,9 @@ def torch_cost(params, X, Y, hidden, output):
         return F.binary_cross_entropy_with_logits(A, Y, reduction="sum") / m
     if output == "softmax":
         return F.cross_entropy(A.T, Y.T, reduction="sum") / m  # Y.T: class probabilities
+    if output == "exp":  # e^z - y z, plus the deviance's constant y log y - y
+        poisson = F.poisson_nll_loss(A, Y, log_input=True, full=False, reduction="sum")
+        return (poisson + (torch.special.xlogy(Y, Y) - Y).sum()) / m
     return 0.5 * ((A - Y) ** 2).sum() / m
 
 

@@ -17,7 +17,7 @@ def relative(a, b):
     return np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), 1e-300)
 
 
-@pytest.mark.parametrize("output", ["sigmoid", "softmax", "identity"])
+@pytest.mark.parametrize("output", ["sigmoid", "softmax", "identity", "exp"])
 @pytest.mark.parametrize("hidden", ["identity", "leaky_relu", "relu", "sigmoid", "tanh"])
 @pytest.mark.parametrize("sizes", [[30, 16], [8, 7, 6, 5]], ids=["seed-2-layer", "4-layer"])
 def test_cost_and_gradients_match_autograd(sizes, hidden, output, rng):

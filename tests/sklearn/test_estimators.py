@@ -354,3 +354,28 @@ def test_feature_names_from_a_dataframe_are_kept_checked_and_saved(tmp_path):
     loaded = cr.load(tmp_path / "clf.npz")
     assert loaded.feature_names_in_.tolist() == ["a", "b", "c", "d"]
     np.testing.assert_array_equal(loaded.predict(frame), clf.predict(frame))
+
+
+def test_a_diverging_fit_raises_scikit_learn_s_error_or_returns_with_early_stopping():
+    """Without early stopping: scikit-learn's ValueError (a chainrule error, naming the epoch).
+    With it: the fit returns the best validation epoch's model, validation_scores_ ends in
+    nan, and one warning says so (upstream test_mlp_diverging_loss)."""
+    from chainrule.errors import DivergedFitError, TrainingDivergedError
+
+    X, y = load_digits(n_class=3, return_X_y=True)
+    options = dict(
+        hidden_layer_sizes=100, activation="identity", solver="sgd", learning_rate_init=1.0,
+        max_iter=20, random_state=0,
+    )  # fmt: skip
+    with pytest.raises(DivergedFitError, match="non-finite parameter weights.*diverged at epoch"):
+        MLPRegressor(**options).fit(X, y.astype(float))
+    assert issubclass(DivergedFitError, ValueError | TrainingDivergedError)
+    mlp = MLPRegressor(early_stopping=True, **options)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        mlp.fit(X, y.astype(float))
+    diverged = [w for w in caught if "diverged" in str(w.message)]
+    assert len(diverged) == 1 and issubclass(diverged[0].category, ConvergenceWarning)
+    assert np.isnan(mlp.validation_scores_[-1]) and np.isfinite(mlp.validation_scores_[:-1]).all()
+    assert np.isfinite(mlp.predict(X)).all()
+    assert len(mlp.loss_curve_) == len(mlp.validation_scores_) == mlp.n_iter_

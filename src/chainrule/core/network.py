@@ -116,7 +116,8 @@ class Network:
         layer. One of ``sigmoid``, ``tanh``, ``relu``, ``leaky_relu``, ``identity``.
     output_activation:
         ``g[L]`` and with it the cost: ``sigmoid`` (binary cross-entropy), ``softmax``
-        (categorical cross-entropy) or ``identity`` (squared error).
+        (categorical cross-entropy), ``identity`` (squared error) or ``exp`` (Poisson
+        deviance, for counts).
     seed:
         Seeds the initial weights and, through the same generator, shuffling in training.
     dtype:

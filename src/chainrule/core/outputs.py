@@ -5,9 +5,9 @@ Each pair computes three things for the last layer ``L`` (``Z``, ``A`` and ``Y``
 
 * ``activation(Z)``: ``A[L] = g[L](Z[L])`` (derivation, eq. F3);
 * ``cost(Z, Y)``: the cost ``J`` averaged over the m examples, computed from the logits ``Z``
-  so that it never takes ``log(0)`` (eqs. C1 to C3);
+  so that it never takes ``log(0)`` (eqs. C1 to C3, C5);
 * ``dZ(A, Y)``: the fused output gradient ``dZ[L] = dJ/dZ[L] = (A[L] - Y) / m`` (eq. B1).
-  For all three pairs the chain rule collapses to this one expression; the derivation shows
+  For all four pairs the chain rule collapses to this one expression; the derivation shows
   how ``dJ/dA[L]`` and ``dA[L]/dZ[L]`` cancel.
 
 Each output also owns the rules that turn ``A[L]`` into what a user asks for: predictions,
