@@ -13,6 +13,12 @@ examples processed.
     python benchmarks/compare.py                   # all workloads, best of 3
     python benchmarks/compare.py --tiny            # a few steps each: keeps the script working
     python benchmarks/compare.py --workloads seed --json
+    python benchmarks/compare.py --lbfgs           # solver="lbfgs": chainrule vs scikit-learn
+
+``--lbfgs`` times ``MLPClassifier(solver="lbfgs")`` of chainrule and of scikit-learn, float64,
+``tol=0``, at most 200 iterations, the same ``random_state`` (so the same initial weights), on
+digits (64-64-10) and on the seed network (30-16-1, breast cancer): total and per-iteration
+time, and the final losses.
 """
 
 from __future__ import annotations
@@ -245,6 +251,96 @@ def run_sklearn(workload: Workload, X: np.ndarray, y: np.ndarray, dtype: str) ->
     return time.perf_counter() - start
 
 
+LBFGS_WORKLOADS = {
+    "digits": ("load_digits", (64,), "64-64-10 on digits (1797 samples), float64, tol=0"),
+    "seed": ("load_breast_cancer", (16,), "30-16-1 on breast cancer (569 samples), float64"),
+}
+LBFGS_SYSTEMS = ("chainrule", "scikit-learn")
+LBFGS_ITERATIONS = 200
+
+
+def run_lbfgs(system: str, name: str, iterations: int, repeat: int) -> dict:
+    """Best-of-``repeat`` time of one lbfgs fit, with its iterations and final loss."""
+    import warnings
+
+    import sklearn.datasets
+    from sklearn.exceptions import ConvergenceWarning
+
+    if system == "chainrule":
+        from chainrule import MLPClassifier
+    else:
+        from sklearn.neural_network import MLPClassifier
+    loader, hidden, _ = LBFGS_WORKLOADS[name]
+    X, y = getattr(sklearn.datasets, loader)(return_X_y=True)
+    X = ((X - X.mean(axis=0)) / np.where(X.std(axis=0) > 0, X.std(axis=0), 1)).astype(np.float64)
+    times = []
+    for _ in range(repeat):
+        model = MLPClassifier(hidden, solver="lbfgs", tol=0.0, max_iter=iterations, random_state=0)
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(X, y)
+        times.append(time.perf_counter() - start)
+    seconds = min(times)
+    return {
+        "seconds": seconds,
+        "times": times,
+        "iterations": int(model.n_iter_),
+        "seconds_per_iteration": seconds / model.n_iter_,
+        "loss": float(model.loss_),
+        "blas": blas_info(),
+    }
+
+
+def compare_lbfgs(repeat: int, tiny: bool) -> dict:
+    """Each system and workload in a fresh process, one at a time, BLAS variables unset."""
+    iterations = 5 if tiny else LBFGS_ITERATIONS
+    report: dict = {"unset": list(FORCED_BLAS), "max_iter": iterations, "workloads": {}}
+    for name, (_, _, description) in LBFGS_WORKLOADS.items():
+        rows = {}
+        for system in LBFGS_SYSTEMS:
+            command = [sys.executable, __file__, "--lbfgs-worker", system, name]
+            command += ["--repeat", str(repeat)] + (["--tiny"] if tiny else [])
+            done = subprocess.run(
+                command, capture_output=True, text=True, check=True, env=user_environment()
+            )
+            rows[system] = json.loads(done.stdout.strip().splitlines()[-1])
+        ours, theirs = rows["chainrule"], rows["scikit-learn"]
+        report["workloads"][name] = {
+            "description": description,
+            "systems": rows,
+            "speedup_total": theirs["seconds"] / ours["seconds"],
+            "speedup_per_iteration": theirs["seconds_per_iteration"]
+            / ours["seconds_per_iteration"],
+            "loss_relative_difference": abs(ours["loss"] - theirs["loss"]) / abs(theirs["loss"]),
+        }
+    return report
+
+
+def print_lbfgs(report: dict) -> None:
+    print(
+        f"solver='lbfgs', float64, tol=0, max_iter={report['max_iter']}; every process ran "
+        f"with {' and '.join(report['unset'])} unset"
+    )
+    header = (
+        f"{'workload':<8} {'system':<13} {'seconds':>8} {'iterations':>10} {'ms/iter':>8} "
+        f"{'final loss':>12}"
+    )
+    print(header)
+    print("-" * len(header))
+    for name, entry in report["workloads"].items():
+        for system, row in entry["systems"].items():
+            print(
+                f"{name:<8} {system:<13} {row['seconds']:>8.3f} {row['iterations']:>10} "
+                f"{1000 * row['seconds_per_iteration']:>8.2f} {row['loss']:>12.6g}"
+            )
+        print(
+            f"{name:<8} chainrule is {entry['speedup_total']:.2f}x as fast in total, "
+            f"{entry['speedup_per_iteration']:.2f}x per iteration; final losses differ by "
+            f"{entry['loss_relative_difference']:.1e} (relative)"
+        )
+
+
 RUNNERS = {
     "chainrule": lambda w, X, y: run_chainrule(w, X, y, "float32"),
     "chainrule-1-thread": lambda w, X, y: run_chainrule(w, X, y, "float32", threads=1),
@@ -323,7 +419,23 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--worker", nargs=2, metavar=("SYSTEM", "WORKLOAD"), help=argparse.SUPPRESS)
     parser.add_argument("--peak", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--lbfgs", action="store_true", help="compare solver='lbfgs' instead")
+    parser.add_argument(
+        "--lbfgs-worker", nargs=2, metavar=("SYSTEM", "WORKLOAD"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args(argv)
+
+    if args.lbfgs_worker:
+        iterations = 5 if args.tiny else LBFGS_ITERATIONS
+        print(json.dumps(run_lbfgs(*args.lbfgs_worker, iterations, args.repeat)))
+        return
+    if args.lbfgs:
+        report = compare_lbfgs(args.repeat, args.tiny)
+        if args.json:
+            print(json.dumps(report))
+        else:
+            print_lbfgs(report)
+        return
 
     if args.peak:
         print(json.dumps({"gflops": matmul_peak(args.peak), "blas": blas_info()}))

@@ -26,8 +26,8 @@ def breast_cancer_split():
     pytest.importorskip("sklearn")
     from sklearn.model_selection import train_test_split
 
-    from chainrule.cli.preprocessing import Standardizer
     from chainrule.io.datasets import load_dataset
+    from chainrule.model import Standardizer
 
     data = load_dataset("breast-cancer")
     X_train, X_test, y_train, y_test = train_test_split(
@@ -72,9 +72,10 @@ def torch_params(net):
     }
 
 
-def interrupt_once_saved(command, saved, env=None, timeout=120):
-    """Start ``command``, wait for its first checkpoint ``saved``, press Ctrl-C (``SIGINT``)
-    some way into a later epoch; returns ``(exit status, stderr)``."""
+def interrupt_once_saved(command, saved, env=None, timeout=120, signals=None):
+    """Start ``command``, wait for its first checkpoint ``saved``, then send ``signals``
+    (default: one Ctrl-C, ``SIGINT``) some way into a later epoch, back to back; returns
+    ``(exit status, stderr)``."""
     import signal
     import subprocess
     import time
@@ -85,6 +86,7 @@ def interrupt_once_saved(command, saved, env=None, timeout=120):
     deadline = time.monotonic() + timeout
     while not saved.exists() and time.monotonic() < deadline:
         time.sleep(0.01)
-    process.send_signal(signal.SIGINT)
+    for number in signals or [signal.SIGINT]:
+        process.send_signal(number)
     _, err = process.communicate(timeout=timeout)
     return process.returncode, err

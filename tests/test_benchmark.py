@@ -39,6 +39,21 @@ def test_tiny_benchmark_reports_every_workload_and_system():
             assert row["time_vs_chainrule"] == pytest.approx(row["seconds"] / base)
 
 
+def test_tiny_lbfgs_comparison_reports_both_systems_on_both_workloads():
+    pytest.importorskip("sklearn")
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "--lbfgs", "--tiny", "--repeat", "1", "--json"],
+        capture_output=True, text=True, timeout=600, check=True,
+    )  # fmt: skip
+    report = json.loads(result.stdout)
+    assert set(report["workloads"]) == {"digits", "seed"} and report["max_iter"] == 5
+    for entry in report["workloads"].values():
+        ours, theirs = entry["systems"]["chainrule"], entry["systems"]["scikit-learn"]
+        assert ours["iterations"] == theirs["iterations"] == 5  # the same start, 5 steps
+        assert entry["speedup_total"] == pytest.approx(theirs["seconds"] / ours["seconds"])
+        assert entry["loss_relative_difference"] < 1e-6
+
+
 def test_flop_count_is_the_least_gemm_work():
     sys.path.insert(0, str(SCRIPT.parent))
     from compare import WORKLOADS

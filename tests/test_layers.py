@@ -1,6 +1,10 @@
 """The package is layered: every module imports only the layers below its own, lazily or not.
 
-errors, version < core < io < train < parallel < sklearn, learn < cli < chainrule itself
+errors, extras, version < core < io < model, train < parallel < sklearn, learn < cli
+< chainrule itself
+
+and the tests take the library's concepts from the library: outside ``tests/cli`` a test may
+run the command (``chainrule.cli.app``) but imports nothing else from the command line.
 """
 
 import ast
@@ -13,9 +17,11 @@ import chainrule
 PACKAGE = Path(chainrule.__file__).parent
 LAYERS = {
     "errors": 0,
+    "extras": 0,
     "version": 0,
     "core": 1,
     "io": 2,
+    "model": 3,
     "train": 3,
     "parallel": 4,
     "sklearn": 5,
@@ -100,3 +106,15 @@ def test_import_chainrule_loads_numpy_and_no_other_third_party_package():
     )
     shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert shown.stdout.split() == ["['numpy']"]
+
+
+def test_tests_outside_the_command_line_take_library_concepts_from_the_library():
+    tests = Path(__file__).parent
+    borrowed = []
+    for path in sorted(tests.rglob("*.py")):
+        if path.relative_to(tests).parts[0] == "cli":
+            continue
+        for imported in chainrule_imports(path):
+            if imported.startswith("chainrule.cli") and imported != "chainrule.cli.app":
+                borrowed.append(f"{path.relative_to(tests)} imports {imported}")
+    assert borrowed == []

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -284,7 +285,9 @@ def test_ctrl_c_saves_a_checkpoint_that_resumes_exactly(tmp_path):
         interrupted,
     )
     assert status == 130, err
-    assert "interrupted after epoch" in err and "--resume" in err and "Traceback" not in err
+    assert (
+        "interrupted (SIGINT) after epoch" in err and "--resume" in err and "Traceback" not in err
+    )
     stopped_at = cr.Trainer.resume(interrupted).epochs_done
     assert 1 <= stopped_at < 60
 
@@ -301,7 +304,68 @@ def test_ctrl_c_saves_a_checkpoint_that_resumes_exactly(tmp_path):
     assert resumed.returncode == 0, err
     report = json.loads(out)
     assert report["resumed_from_epoch"] == stopped_at and report["epochs"] == 60
-    np.testing.assert_array_equal(cr.load(interrupted).theta, cr.load(straight).theta)
+    np.testing.assert_array_equal(cr.load(interrupted).net.theta, cr.load(straight).net.theta)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_sigterm_saves_like_ctrl_c_and_exits_143(tmp_path):
+    pytest.importorskip("typer")
+    path = tmp_path / "run.npz"
+    status, err = interrupt_once_saved(
+        chainrule_command(*TRAIN, "--save", path, "--checkpoint-every", "1", "--json"),
+        path,
+        signals=[signal.SIGTERM],
+    )
+    assert status == 143, err
+    assert "interrupted (SIGTERM) after epoch" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert 1 <= cr.Trainer.resume(path).epochs_done < 60
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_a_second_ctrl_c_waits_for_the_save_and_is_said(tmp_path):
+    pytest.importorskip("typer")
+    path = tmp_path / "run.npz"
+    status, err = interrupt_once_saved(
+        chainrule_command(*TRAIN, "--save", path, "--checkpoint-every", "1", "--json"),
+        path,
+        signals=[signal.SIGINT, signal.SIGINT, signal.SIGTERM],
+    )
+    assert status == 130, err
+    assert "waited until the save was complete" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    trainer = cr.Trainer.resume(path)  # complete, and it resumes
+    assert 1 <= trainer.epochs_done < 60 and len(trainer.history.cost) == trainer.epochs_done
+    assert [p.name for p in tmp_path.iterdir()] == ["run.npz"]  # no temporary file left
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_ctrl_c_while_reading_the_data_is_one_line_and_writes_nothing(tmp_path):
+    pytest.importorskip("typer")
+    data = tmp_path / "big.csv"
+    rows = np.random.default_rng(0).normal(size=(100_000, 5))
+    rows[:, -1] = rows[:, -1] > 0
+    np.savetxt(data, rows, delimiter=",", header="a,b,c,d,label", comments="", fmt="%.5f")
+    process = subprocess.Popen(
+        chainrule_command("train", "--data", data, "--save", tmp_path / "m.npz"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    fds = Path(f"/proc/{process.pid}/fd")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        try:  # the known point: the process has the data file open
+            if any(link.resolve() == data for link in fds.iterdir()):
+                break
+        except OSError:
+            pass
+        time.sleep(0.002)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    assert err.strip() == "chainrule: interrupted (SIGINT); no file was left half-written"
+    assert not (tmp_path / "m.npz").exists()
 
 
 SAVER = """

@@ -9,10 +9,11 @@
 
 The package is layered, each layer importing only those below it::
 
-    errors < core < io < train < parallel < sklearn, learn < cli
+    errors < core < io < model, train < parallel < sklearn, learn < cli
 
 ``core`` is the derivation (the network, activations, outputs, gradcheck); ``io`` model
-files and data; ``train`` optimisers and the trainer; ``parallel`` MPI; ``sklearn`` the
+files and data; ``model`` the model users predict with (a network, its standardisation and
+its targets); ``train`` optimisers and the trainer; ``parallel`` MPI; ``sklearn`` the
 estimators; ``learn`` the teaching tools; ``cli`` the command. This module only gathers
 their public names.
 """
@@ -28,7 +29,9 @@ from chainrule.errors import (
     ModelFileError,
     TrainingDivergedError,
 )
+from chainrule.extras import install_command
 from chainrule.io import modelfile
+from chainrule.model import Model, Standardizer
 from chainrule.train import (
     SGD,
     Adam,
@@ -56,7 +59,8 @@ def save(net: Network, path: str | PathLike[str]) -> None:
 
 
 def load(path: str | PathLike[str]) -> Any:
-    """Load what a model file holds: a :class:`Network`, or the estimator that saved it."""
+    """Load what a model file holds: a :class:`Network`, a :class:`Model` (the files of
+    ``chainrule train``: predict on raw rows), or the estimator that saved it."""
     header, arrays = modelfile.read_model_file(path)
     if header.get("kind") in _ESTIMATORS:
         import chainrule.sklearn  # noqa: F401  (registers the estimators' kinds)
@@ -64,26 +68,38 @@ def load(path: str | PathLike[str]) -> Any:
 
 
 def export_onnx(model: Any, path: str | PathLike[str]) -> dict[str, Any]:
-    """Write ``model`` (a :class:`Network`, or a fitted ``MLPClassifier`` / ``MLPRegressor``)
-    to the ONNX file ``path``: one float32 input ``(batch, n_features)``; a network returns
-    ``A_L``, a classifier ``probabilities`` and ``label``, a regressor ``values``. See
-    :mod:`chainrule.io.onnx`; needs ``pip install 'chainrule[onnx]'``."""
-    from chainrule.io import onnx
+    """Write ``model`` (a :class:`Network`, a :class:`Model`, or a fitted ``MLPClassifier`` /
+    ``MLPRegressor``) to the ONNX file ``path``: one float32 input ``(batch, n_features)``; a
+    network returns ``A_L``, a classifier ``label`` and ``probabilities``, a regressor
+    ``values``. See :mod:`chainrule.model.onnx`; needs the ``onnx`` extra. An estimator that
+    is not fitted is scikit-learn's ``NotFittedError``."""
+    from chainrule.model import onnx
 
     if isinstance(model, Network):
-        return onnx.export(model, path)
-    if hasattr(model, "onnx_head"):
-        return onnx.export(model.net_, path, model.onnx_head())
-    raise ConfigurationError(
-        f"export_onnx takes a chainrule Network or a fitted chainrule estimator, not {model!r}"
-    )
+        model = Model(model)
+    elif type(model).__name__ in _ESTIMATORS:
+        model = model.model_  # scikit-learn's NotFittedError for an estimator not fitted
+    if not isinstance(model, Model):
+        raise ConfigurationError(
+            "export_onnx takes a chainrule Network, Model or fitted estimator, not "
+            f"{type(model).__name__}"
+        )
+    return onnx.export(model, path)
 
 
 def __getattr__(name: str) -> Any:
     # The estimators need scikit-learn; import them only when asked for.
     if name in _ESTIMATORS:
-        import chainrule.sklearn
-
+        try:
+            import chainrule.sklearn
+        except ModuleNotFoundError as exc:
+            if not (exc.name or "").startswith("sklearn"):
+                raise
+            raise ModuleNotFoundError(
+                f"chainrule.{name} needs scikit-learn, in the 'sklearn' extra: "
+                f"{install_command('sklearn')}",
+                name=exc.name,
+            ) from None
         return getattr(chainrule.sklearn, name)
     raise AttributeError(f"module 'chainrule' has no attribute {name!r}")
 
@@ -102,12 +118,14 @@ __all__ = [
     "History",
     "MLPClassifier",
     "MLPRegressor",
+    "Model",
     "ModelFileError",
     "Network",
     "Optimizer",
     "RMSprop",
     "Schedule",
     "StepDecay",
+    "Standardizer",
     "Trainer",
     "TrainingDivergedError",
     "__version__",

@@ -27,3 +27,7 @@ class TrainingDivergedError(ChainruleError, FloatingPointError):
 
 class ModelFileError(ChainruleError, OSError):
     """A model file cannot be written or is not a valid chainrule model."""
+
+
+class DivergedFitError(TrainingDivergedError, ValueError):
+    """An estimator's fit produced non-finite weights (a ``ValueError``, as scikit-learn's)."""

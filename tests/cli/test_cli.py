@@ -228,6 +228,18 @@ def test_gradcheck_command():
     assert table.returncode == 0 and "pass" in table.stdout and "FAIL" not in table.stdout
 
 
+def test_gradcheck_passes_the_relu_networks_that_sit_near_kinks():
+    """Before kink handling `gradcheck --examples 100` printed FAIL for W1 and b1."""
+    table = run_process("gradcheck", "--examples", "100")
+    assert table.returncode == 0, table.stdout + table.stderr
+    assert "FAIL" not in table.stdout and "checked 513 of 513 entries (100.0%)" in table.stdout
+    result = run_json("gradcheck", "--layers", "30,16,8,1", "--examples", "569")
+    assert result["passed"] and result["fraction_checked"] >= 0.9
+    assert result["entries_checked"] + result["entries_skipped"] == 641
+    assert max(e for e in result["relative_errors"].values() if e is not None) < 1e-7
+    assert sum(result["shrunk"].values()) > 0
+
+
 @pytest.mark.parametrize("fmt", ["text", "markdown", "latex"])
 def test_explain_formats(fmt):
     result = run("explain", "--layers", "30,16,1", "--format", fmt)

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
+from chainrule.core.network import Cache
 
 
 def test_public_contract_shapes(rng):
@@ -94,3 +95,36 @@ def test_copy_is_independent_and_casts():
     np.testing.assert_allclose(twin.theta, net.theta)
     twin.theta[:] = 0
     assert net.theta.any()
+
+
+@pytest.mark.parametrize(
+    ("argument", "value"),
+    [
+        ("seed", -1),
+        ("seed", "x"),
+        ("seed", 1.5),
+        ("seed", True),
+        ("leaky_slope", "x"),
+        ("leaky_slope", float("nan")),
+        ("leaky_slope", float("inf")),
+        ("hidden_activation", None),
+        ("hidden_activation", 3),
+    ],
+)
+def test_a_bad_argument_is_a_configuration_error_naming_it(argument, value):
+    with pytest.raises(cr.ConfigurationError, match=argument):
+        cr.Network([3, 4, 1], **{argument: value})
+
+
+def test_a_network_too_large_for_memory_is_refused_before_allocating():
+    with pytest.raises(cr.ConfigurationError, match=r"\[30, 1000000000000, 1\] would need .* TiB"):
+        cr.Network([30, 10**12, 1])
+    net = cr.Network([3, 2, 1])
+    with pytest.raises(cr.ConfigurationError, match="over 1000000000000 examples would need"):
+        Cache(net.layer_sizes, 10**12, net.dtype)
+
+
+def test_leaky_slope_set_later_is_checked_too():
+    net = cr.Network([3, 4, 1], "leaky_relu")
+    with pytest.raises(cr.ConfigurationError, match="leaky_slope"):
+        net.leaky_slope = float("nan")

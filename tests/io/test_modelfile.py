@@ -1,6 +1,9 @@
 """Model files: round trips, atomic writes, damaged files, checkpoints that resume exactly."""
 
+import io
 import json
+import os
+import zipfile
 
 import numpy as np
 import pytest
@@ -36,7 +39,7 @@ def test_file_is_plain_npz_with_a_json_header(trained, tmp_path):
     cr.save(net, tmp_path / "m.npz")
     with np.load(tmp_path / "m.npz", allow_pickle=False) as data:
         header = json.loads(data["header"].tobytes())
-        assert header["format"] == "chainrule" and header["version"] == 1
+        assert header["format"] == "chainrule" and header["version"] == 2
         assert header["network"]["layer_sizes"] == [4, 6, 3]
         assert data["theta"].shape == (net.n_params,)
 
@@ -171,3 +174,28 @@ def test_resume_needs_training_state(trained, tmp_path):
     cr.save(trained[0], tmp_path / "plain.npz")
     with pytest.raises(ModelFileError, match="no training state to resume from"):
         cr.Trainer.resume(tmp_path / "plain.npz")
+
+
+def test_a_header_npy_declaring_two_to_the_42_bytes_is_refused_before_allocation(trained, tmp_path):
+    net, _ = trained
+    cr.save(net, tmp_path / "m.npz")
+    forged = tmp_path / "forged.npz"
+    with zipfile.ZipFile(tmp_path / "m.npz") as source, zipfile.ZipFile(forged, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "header.npy":
+                buffer = io.BytesIO()
+                np.lib.format.write_array_header_1_0(
+                    buffer, {"descr": "|u1", "fortran_order": False, "shape": (2**42,)}
+                )
+                data = buffer.getvalue() + data[128:]
+            target.writestr(info.filename, data)
+    with pytest.raises(ModelFileError, match="malformed header"):
+        read_model_file(forged)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_as_model_file_is_refused_without_opening_it(tmp_path):
+    os.mkfifo(tmp_path / "m.npz")
+    with pytest.raises(ModelFileError, match="not a regular file"):
+        cr.load(tmp_path / "m.npz")

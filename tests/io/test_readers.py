@@ -1,10 +1,16 @@
 """The data file readers, on small files the tests make."""
 
+import csv
 import gzip
+import io
+import os
 import struct
+import zipfile
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from chainrule.errors import DataError
 from chainrule.io.readers import read_csv, read_idx, read_npz, read_table
@@ -107,3 +113,130 @@ def test_idx_reads_only_the_selected_rows(tmp_path, suffix):
     np.testing.assert_array_equal(table.y, labels[1:3])
     whole = read_table(images_path)
     np.testing.assert_array_equal(whole.X, images.reshape(5, 6))
+
+
+def npy_header(shape, descr="<f8"):
+    """The bytes of a ``.npy`` header that declares ``shape``, with no data after it."""
+    buffer = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        buffer, {"descr": descr, "fortran_order": False, "shape": shape}
+    )
+    return buffer.getvalue()
+
+
+def test_an_npz_whose_x_declares_more_than_the_file_holds_is_refused(tmp_path):
+    path = tmp_path / "tiny.npz"
+    with zipfile.ZipFile(path, "w") as archive:  # a few hundred bytes claiming 72.8 TiB
+        archive.writestr("X.npy", npy_header((10**7, 10**6)))
+        archive.writestr("y.npy", npy_header((10**7,)))
+    assert path.stat().st_size < 1000
+    with pytest.raises(DataError, match=r"'X' declares shape \(10000000, 1000000\).*72.8 TiB"):
+        read_table(path)
+    with pytest.raises(DataError, match="cannot hold it"):
+        read_table(path, select=lambda m: range(0, 1))
+
+
+def test_a_compressed_npz_is_bounded_by_deflate_s_largest_ratio(tmp_path):
+    path = tmp_path / "zip.npz"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("X.npy", npy_header((2**20, 2**20)))
+    with pytest.raises(DataError, match="cannot hold it"):
+        read_npz(path, require_target=False)
+    np.savez_compressed(tmp_path / "zeros.npz", X=np.zeros((300, 300)), y=np.zeros(300))
+    assert read_npz(tmp_path / "zeros.npz").X.shape == (300, 300)  # 700:1, honest
+
+
+@pytest.mark.parametrize("suffix", ["", ".gz"])
+def test_an_idx_header_claiming_two_to_the_31_images_is_refused(tmp_path, suffix):
+    path = tmp_path / ("huge-images-idx3-ubyte" + suffix)
+    header = struct.pack(">BBBBIII", 0, 0, 8, 3, 2**31, 65536, 65536)
+    opener = gzip.open if suffix else open
+    with opener(path, "wb") as handle:
+        handle.write(header + bytes(100))
+    with pytest.raises(DataError, match=r"huge-images.*(promises|would need)"):
+        read_idx(path)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_is_refused_without_opening_it(tmp_path):
+    fifo = tmp_path / "data.csv"
+    os.mkfifo(fifo)  # opening it to read would block until someone writes
+    with pytest.raises(DataError, match="not a regular file"):
+        read_table(fifo)
+
+
+def test_a_utf8_byte_order_mark_is_not_part_of_the_first_name(tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_bytes(b"\xef\xbb\xbfa,b,y\n1,2,0\n3,4,1\n")
+    table = read_csv(path, target="a")
+    assert table.target_name == "a" and table.feature_names == ["b", "y"]
+    assert read_csv(path).feature_names == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("1.5,2,0\n3,4,1\n", r"first row \(1.5, 2, 0\) holds only numbers: the file has no header"),
+        (",a,y\n0,1,0\n1,2,1\n", "column 1 has no name in the header row .*index=False"),
+        ("a,,y\n0,1,0\n", "column 2 has no name"),
+    ],
+)
+def test_a_header_that_is_not_one_is_refused(tmp_path, text, message):
+    with pytest.raises(DataError, match=message):
+        read_csv(write(tmp_path / "h.csv", text))
+
+
+def test_line_numbers_count_the_blank_lines(tmp_path):
+    path = write(tmp_path / "gaps.csv", "a,y\n\n1,0\n\n\n2,1\nx,0\n")
+    with pytest.raises(DataError, match="column 'a', line 7: 'x' is not a number"):
+        read_csv(path)
+    ragged = write(tmp_path / "ragged.csv", "a,y\n\n1,0\n\n1,2,3\n")
+    with pytest.raises(DataError, match="line 5 has 3 fields"):
+        read_csv(ragged)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.floats(-1e6, 1e6, allow_nan=False),
+            st.floats(-1e6, 1e6, allow_nan=False),
+            st.sampled_from(["cat", "dog", "a, b", 'say "hi"']),
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    bom=st.booleans(),
+    newline=st.sampled_from(["\n", "\r\n"]),
+    blank_after=st.sets(st.integers(0, 6)),
+    quote_all=st.booleans(),
+    final_newline=st.booleans(),
+)
+def test_csv_dialect_variations_read_the_same_table(
+    tmp_path, rows, bom, newline, blank_after, quote_all, final_newline
+):
+    """A BOM, CRLF line ends, blank lines, quoted cells and a missing final newline change
+    nothing: the same names, features and labels come back."""
+    buffer = io.StringIO()
+    writer = csv.writer(
+        buffer, lineterminator=newline, quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL
+    )
+    lines = []
+    for cells in [("x1", "x2", "kind"), *[(repr(a), repr(b), k) for a, b, k in rows]]:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow(cells)
+        lines.append(buffer.getvalue())
+    text = ""
+    for index, line in enumerate(lines):
+        text += line + (newline if index in blank_after else "")
+    if not final_newline:
+        text = text.removesuffix(newline)
+    path = tmp_path / "dialect.csv"
+    path.write_bytes(("\ufeff" if bom else "").encode() + text.encode())
+    table = read_csv(path)
+    assert table.feature_names == ["x1", "x2"] and table.target_name == "kind"
+    np.testing.assert_array_equal(table.X, [[a, b] for a, b, _ in rows])
+    assert table.y.tolist() == [k for _, _, k in rows]

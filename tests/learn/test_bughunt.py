@@ -139,3 +139,10 @@ def test_check_file_stops_a_backward_that_never_returns(tmp_path):
         check_file(path, seconds=2)
     with pytest.raises(cr.DataError, match="no such file"):
         check_file(tmp_path / "absent.py")
+
+
+@pytest.mark.parametrize("m", [2, 3, 4, 5, 7, 10, 50, 200])
+def test_every_mutant_fails_and_the_true_pass_passes_at_every_m_from_2(m):
+    assert hunt(None, m=m).failing == []
+    for bug in BUGS:
+        assert hunt(bug.id, m=m).failing, (bug.id, m)

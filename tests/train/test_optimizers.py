@@ -99,5 +99,7 @@ def test_schedules_follow_their_formulas():
     assert get_schedule("exponential", gamma=0.9).rate(0.1, 0.1, 2) == pytest.approx(0.081)
     adaptive = get_schedule("adaptive")
     assert adaptive.on_stall(0.1) == pytest.approx(0.02)
-    assert adaptive.on_stall(2e-6) is None  # below min_rate: stop
+    # as scikit-learn's: a stall above min_rate divides (even to below it), one at it stops
+    assert adaptive.on_stall(1.6e-6) == pytest.approx(3.2e-7)
+    assert adaptive.on_stall(1e-6) is None
     assert get_schedule("constant").on_stall(0.1) is None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import signal
 import sys
 import warnings
 from pathlib import Path
@@ -20,6 +21,12 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 from rich.table import Table
 
 from chainrule.cli import commands, teach
+from chainrule.cli.checks import (
+    check_dtype_option,
+    check_paths,
+    check_seed_option,
+    check_train_options,
+)
 from chainrule.cli.settings import TrainSettings, given_settings, parse_sizes, train_options
 from chainrule.core.gradcheck import gradcheck as run_gradcheck
 from chainrule.core.gradcheck import gradcheck_problem
@@ -39,6 +46,7 @@ from chainrule.learn.explain import explain as explain_network
 from chainrule.learn.graph import computation_graph
 from chainrule.learn.trace import trace_step
 from chainrule.parallel.mpi import world
+from chainrule.train.history import History
 from chainrule.version import __version__
 
 app = typer.Typer(
@@ -64,14 +72,6 @@ def fail(message: str) -> None:
 
 def emit_json(result: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(result) + "\n")
-
-
-def check_writable(path: Path | None, option: str) -> None:
-    """Fail before any work if an output file could not be written."""
-    if path is not None and not path.parent.exists():
-        raise DataError(f"{option} {path}: the folder {path.parent} does not exist")
-    if path is not None and path.is_dir():
-        raise DataError(f"{option} {path}: is a folder")
 
 
 def version_callback(value: bool) -> None:
@@ -114,7 +114,9 @@ def datasets(json_output: JsonOption = False) -> None:
 
 
 def train(
-    save: Annotated[Path | None, typer.Option(help="Write the trained model to this file.")] = None,
+    save: Annotated[
+        Path | None, typer.Option(help="Write the trained model to this file (writes a file).")
+    ] = None,
     checkpoint_every: Annotated[
         int, typer.Option(help="With --save: also save every N epochs.")
     ] = 0,
@@ -127,8 +129,13 @@ def train(
         ),
     ] = None,
     plot: Annotated[
-        Path | None, typer.Option(help="Write the training curves to this PNG.")
+        Path | None,
+        typer.Option(
+            help="Write the training curves to this image (writes a file; the suffix names "
+            "the format: .png, .jpg, .svg, .pdf...)."
+        ),
     ] = None,
+    old_output: OldOutputOption = None,
     json_output: JsonOption = False,
     **options: Any,
 ) -> None:
@@ -138,58 +145,64 @@ def train(
     --resume continues such a file exactly where it stopped. Started by
     'mpiexec -n N chainrule train ...', N processes train one model data-parallel: each
     reads its share of the rows, and rank 0 alone shows progress and writes files.
+
+    Writes files: --save (and its checkpoints), --plot; neither may be an input (--data)
+    nor the other.
     """
-    comm = None
+    ranks = None
     try:
-        comm = world()
-        lead = comm is None or comm.Get_rank() == 0
+        ranks = world()
+        lead = ranks is None or ranks.lead
         json_output = json_output or not lead  # the other ranks show nothing
-        check_writable(save, "--save")
-        check_writable(plot, "--plot")
         if checkpoint_every < 0:
             raise ConfigurationError(f"--checkpoint-every must be >= 0, got {checkpoint_every}")
-        given = given_settings(options)
+        options["output"] = output_activation(options.get("output"), old_output, default=None)
+        given = given_settings(options, note=_note if lead else lambda text: None)
+        check_train_options(given, save, checkpoint_every, resume)
+        # without --save, a resumed run saves to its --resume file
+        outputs = {"--save" if save or not resume else "--resume": save or resume, "--plot": plot}
+        check_paths({"--data": given.get("data")}, outputs)
+        if plot is not None:
+            from chainrule.cli.plotting import image_format
+
+            image_format(plot, "--plot")
         if resume is not None:
-            resumed = commands.prepare_resume(resume, given, comm)
-            model, report = _train_with_progress(
-                lambda show: commands.resume(resumed, [show], save, checkpoint_every),
-                resumed.total_epochs,
+            resumed = commands.prepare_resume(resume, given)
+            check_paths({"--data": resumed.settings.data}, outputs)
+            model, history, report = _train_with_progress(
+                lambda show: commands.resume(resumed, [show], save, checkpoint_every, ranks),
+                resumed.settings.epochs,
                 quiet=json_output,
             )
             save = save or resume
         else:
             settings = TrainSettings(**given)
-            model, report = _train_with_progress(
-                lambda show: commands.train(settings, [show], save, checkpoint_every, comm),
+            model, history, report = _train_with_progress(
+                lambda show: commands.train(settings, [show], save, checkpoint_every, ranks),
                 settings.epochs,
                 quiet=json_output,
             )
         if save is not None:
             report["saved"] = str(save)
         if plot is not None and lead:
-            _plot(model, plot, with_data=True)
+            trained = commands.Trained(save or "the run", model, None, history)
+            _plot(trained, plot, with_data=True)
             report["plot"] = str(plot)
     except ChainruleError as exc:
-        if comm is not None and comm.Get_size() > 1:
+        if ranks is not None and ranks.size > 1:
             # One rank's error (a bad row in its shard, say) must not leave the others
             # waiting for it in a collective: report it and end the whole job.
             stderr.print(
-                f"[bold red]error:[/] rank {comm.Get_rank()}: {exc}",
+                f"[bold red]error:[/] rank {ranks.rank}: {exc}",
                 highlight=False,
                 soft_wrap=True,
             )
-            comm.Abort(2)
+            ranks.abort(2)
         fail(str(exc))
     except commands.Interrupted as stop:
-        where = f"; saved to {stop.saved}: continue with 'chainrule train --resume {stop.saved}'"
         if lead:  # under MPI every rank stops at the same step; rank 0 saved and reports
-            stderr.print(
-                f"interrupted after epoch {stop.epochs_done}"
-                + (where if stop.saved else " (nothing saved: no --save)"),
-                highlight=False,
-                soft_wrap=True,
-            )
-        raise typer.Exit(code=130) from None
+            stderr.print(_interrupted_line(stop), highlight=False, soft_wrap=True)
+        raise typer.Exit(code=128 + stop.signum) from None
     if not lead:
         return
     if json_output:
@@ -198,7 +211,23 @@ def train(
         _print_train_report(report)
 
 
-def _train_with_progress(work: Any, epochs: int, quiet: bool) -> tuple[Any, dict]:
+def _interrupted_line(stop: commands.Interrupted) -> str:
+    name = signal.Signals(stop.signum).name
+    line = f"interrupted ({name}) after epoch {stop.epochs_done}"
+    if stop.saved:
+        line += f"; saved to {stop.saved}: continue with 'chainrule train --resume {stop.saved}'"
+    else:
+        line += " (nothing saved: no --save)"
+    if stop.held:
+        line += "; a later signal came during the save and waited until the save was complete"
+    return line
+
+
+def _note(text: str) -> None:
+    stderr.print(f"note: {text}", highlight=False, soft_wrap=True)
+
+
+def _train_with_progress(work: Any, epochs: int, quiet: bool) -> tuple[Any, Any, dict]:
     with Progress(
         TextColumn("[bold]epoch {task.completed:>5.0f}/{task.total:.0f}"),
         BarColumn(),
@@ -217,8 +246,7 @@ def _train_with_progress(work: Any, epochs: int, quiet: bool) -> tuple[Any, dict
             score = f"val {history.val_score[-1]:.4f}" if history.val_score else ""
             progress.update(task, completed=epoch, cost=history.cost[-1], score=score)
 
-        model, _, report = work(show)
-        return model, report
+        return work(show)
 
 
 def _metric_text(measured: dict[str, Any]) -> str:
@@ -263,14 +291,14 @@ def evaluate(
 ) -> None:
     """Accuracy, precision/recall/F1 and confusion matrix, or MSE/MAE/R² for regression."""
     try:
-        loaded = commands.load_model(model)
-        rows, which = commands.evaluation_data(loaded, data, target)
+        trained = commands.read_trained(model)
+        rows, which = commands.evaluation_data(trained, data, target)
         result = {
             "model": str(model),
             "data": rows.name,
             "rows": which,
             "examples": len(rows.y),
-            **commands.evaluate(loaded, rows),
+            **commands.evaluate(trained.model, rows),
         }
     except ChainruleError as exc:
         fail(str(exc))
@@ -304,15 +332,20 @@ def predict(
     model: ModelOption,
     data: Annotated[str, typer.Option(help="Data to predict: bundled name or .csv/.npz/IDX path.")],
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the CSV here instead of stdout.")
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write the CSV to this file instead of stdout (writes a file)."
+        ),
     ] = None,
 ) -> None:
-    """Predictions (and class probabilities) as CSV."""
+    """Predictions (and class probabilities) as CSV. Writes a file: --output, never over
+    --model or --data."""
     try:
-        check_writable(output, "--output")
-        loaded = commands.load_model(model)
-        rows = loaded.aligned(load_data(data, loaded.meta.get("target"), require_target=False))
-        text = commands.predictions_csv(loaded, rows.X)
+        check_paths({"--model": model, "--data": data}, {"--output": output})
+        trained = commands.read_trained(model)
+        target = trained.run.target if trained.run else None
+        rows = commands.aligned(trained.model, load_data(data, target, require_target=False))
+        text = commands.predictions_csv(trained.model, rows.X)
         if output is None:
             sys.stdout.write(text)
         else:
@@ -325,26 +358,57 @@ def predict(
 # ---------------------------------------------------------------------- gradcheck / explain
 
 
+OutputActivationOption = Annotated[
+    str | None,
+    typer.Option(
+        "--output-activation",
+        help="Output activation: sigmoid, softmax or identity [default: sigmoid].",
+        show_default=False,
+    ),
+]
+OldOutputOption = Annotated[
+    str | None, typer.Option("--output", hidden=True, help="Old spelling of --output-activation.")
+]
+
+
+def output_activation(
+    given: str | None, old_spelling: str | None, default: str | None = "sigmoid"
+) -> str | None:
+    """``--output-activation`` (default sigmoid), or its old spelling ``--output``, kept in
+    the commands where ``--output`` names no file; both, disagreeing, is an error."""
+    if given is not None and old_spelling is not None and given != old_spelling:
+        raise ConfigurationError(
+            f"--output {old_spelling} and --output-activation {given} disagree; give one"
+        )
+    return given or old_spelling or default
+
+
 @app.command()
 def gradcheck(
     layers: Annotated[str, typer.Option(help="Layer sizes n[0],...,n[L].")] = "30,16,1",
     activation: Annotated[str, typer.Option(help="Hidden activation.")] = "relu",
-    output: Annotated[str, typer.Option(help="sigmoid, softmax or identity.")] = "sigmoid",
+    output_activation_name: OutputActivationOption = None,
+    old_output: OldOutputOption = None,
     examples: Annotated[int, typer.Option(help="Random examples m to check on.")] = 8,
     seed: Annotated[int, typer.Option(help="Seed for the data and the network.")] = 0,
     tolerance: Annotated[float, typer.Option(help="Largest relative error that passes.")] = 1e-7,
     json_output: JsonOption = False,
 ) -> None:
-    """Check backpropagation against finite differences, per parameter."""
+    """Check backpropagation against finite differences, per parameter.
+
+    Near a relu kink (Z = 0) an entry's step is shrunk until no Z crosses it; entries that
+    cross one even at the smallest step are left out of the verdict and counted."""
     try:
+        output = output_activation(output_activation_name, old_output)
         sizes = parse_sizes(layers, "--layers")
         if examples < 1:
             raise ConfigurationError(f"--examples must be at least 1, got {examples}")
+        check_seed_option(seed)
         net, X, Y = gradcheck_problem(sizes, activation, output, examples, seed)
-        errors = run_gradcheck(net, X, Y)
+        result = run_gradcheck(net, X, Y)
     except ChainruleError as exc:
         fail(str(exc))
-    passed = all(e < tolerance for e in errors.values())
+    passed = result.passed(tolerance)
     if json_output:
         emit_json(
             {
@@ -352,7 +416,7 @@ def gradcheck(
                 "activation": activation,
                 "output": output,
                 "tolerance": tolerance,
-                "relative_errors": errors,
+                **result.as_dict(),
                 "passed": passed,
             }
         )
@@ -361,13 +425,24 @@ def gradcheck(
             "parameter",
             "shape",
             "relative error",
+            "entries checked",
             "result",
             title=f"gradient check: {'-'.join(map(str, sizes))} {activation}/{output}",
         )
-        for name, error in errors.items():
-            verdict = "[green]pass[/]" if error < tolerance else "[red]FAIL[/]"
-            table.add_row(name, str(net.params[name].shape), f"{error:.2e}", verdict)
+        for name, error in result.items():
+            checked, total = result.checked[name], net.params[name].size
+            if not checked:
+                shown, verdict = "-", "not checked"
+            else:
+                shown = f"{error:.2e}"
+                verdict = "[green]pass[/]" if error < tolerance else "[red]FAIL[/]"
+            table.add_row(name, str(net.params[name].shape), shown, f"{checked}/{total}", verdict)
         stdout.print(table)
+        total = result.n_checked + result.n_skipped
+        line = f"checked {result.n_checked} of {total} entries ({result.fraction_checked:.1%})"
+        if result.n_skipped:
+            line += f"; {result.n_skipped} left out: {result.reason} ({result.smallest_step:g})"
+        stdout.print(line, highlight=False, soft_wrap=True)
     if not passed:
         raise typer.Exit(code=1)
 
@@ -376,7 +451,6 @@ ActivationOption = Annotated[
     str,
     typer.Option(help="Hidden activation, or one per hidden layer: relu,tanh."),
 ]
-OutputOption = Annotated[str, typer.Option(help="Output: sigmoid, softmax or identity.")]
 NetworkModelOption = Annotated[
     Path | None, typer.Option("--model", "-m", help="Use the network saved in this model file.")
 ]
@@ -386,7 +460,8 @@ NetworkModelOption = Annotated[
 def explain(
     layers: Annotated[str, typer.Option(help="Layer sizes n[0],...,n[L].")] = "30,16,1",
     activation: ActivationOption = "relu",
-    output: OutputOption = "sigmoid",
+    output_activation_name: OutputActivationOption = None,
+    old_output: OldOutputOption = None,
     model: NetworkModelOption = None,
     format: Annotated[str, typer.Option("--format", help="text, markdown or latex.")] = "text",
     json_output: JsonOption = False,
@@ -397,6 +472,7 @@ def explain(
     try:
         if format not in ("text", "markdown", "latex"):
             raise ConfigurationError(f"--format must be text, markdown or latex, not {format!r}")
+        output = output_activation(output_activation_name, old_output)
         net = teach.network_of(model, layers, activation, output, 0, "float64")
         explanation = explain_network(net, *teach.training_of(model))
     except ChainruleError as exc:
@@ -414,7 +490,8 @@ def trace(
         typer.Option(help="Layer sizes n[0],...,n[L] [default: 3,4,2,1, or from --data]."),
     ] = None,
     activation: ActivationOption = "relu",
-    output: OutputOption = "sigmoid",
+    output_activation_name: OutputActivationOption = None,
+    old_output: OldOutputOption = None,
     examples: Annotated[
         int | None,
         typer.Option(help="Examples m in the step [default: 5, or one per class if more]."),
@@ -442,6 +519,9 @@ def trace(
     labelled by its equation: W, b, Z, A, the cost, dZ, dW and db beside finite differences,
     dA and g'(Z) before their product dZ, and W, b after the update."""
     try:
+        output = output_activation(output_activation_name, old_output)
+        check_seed_option(seed)
+        dtype = check_dtype_option(dtype)
         net, X, Y = teach.trace_problem(
             layers, activation, output, examples, seed, data, model, dtype
         )
@@ -464,7 +544,7 @@ def trace(
 def graph(
     layers: Annotated[str, typer.Option(help="Layer sizes n[0],...,n[L].")] = "3,4,2,1",
     activation: ActivationOption = "relu",
-    output: OutputOption = "sigmoid",
+    output_activation_name: OutputActivationOption = None,
     model: NetworkModelOption = None,
     values: Annotated[
         bool,
@@ -482,20 +562,26 @@ def graph(
         typer.Option("--format", help="svg, png or dot [default: from -o's suffix, else svg]."),
     ] = None,
     out: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write to this file instead of stdout (writes a file)."
+        ),
     ] = None,
     json_output: JsonOption = False,
 ) -> None:
     """The computation graph at the matrix level: forward edges with their operation,
     backward edges with their local rule and equation, shapes on every node; --values adds
-    the numbers of the step 'chainrule trace' prints for the same options."""
+    the numbers of the step 'chainrule trace' prints for the same options. Writes a file:
+    --output, never over --model."""
     try:
         format = format or (out.suffix.lstrip(".").lower() if out is not None else "svg")
         if format not in ("svg", "png", "dot"):
             raise ConfigurationError(f"--format must be svg, png or dot, not {format!r}")
         if format == "png" and out is None:
             raise ConfigurationError("--format png needs a file: give -o FILE.png")
-        check_writable(out, "--output")
+        check_paths({"--model": model}, {"--output": out})
+        check_seed_option(seed)
+        output = output_activation(output_activation_name, None)
         step = None
         if values:
             net, X, Y = teach.trace_problem(
@@ -601,13 +687,16 @@ def bughunt(
 @app.command()
 def export(
     model: ModelOption,
-    out: Annotated[Path, typer.Option("--output", "-o", help="The ONNX file to write.")],
+    out: Annotated[
+        Path, typer.Option("--output", "-o", help="The ONNX file to write (writes a file).")
+    ],
     json_output: JsonOption = False,
 ) -> None:
     """Export a model file to ONNX: raw feature rows in (float32, any batch size); class
-    labels and probabilities, or values, out, with the model's standardisation inside."""
+    labels and probabilities, or values, out, with the model's standardisation inside.
+    Writes a file: --output, never over --model."""
     try:
-        check_writable(out, "--output")
+        check_paths({"--model": model}, {"--output": out})
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", UserWarning)
             summary = commands.export_onnx(model, out)
@@ -636,7 +725,8 @@ def plot(
         typer.Option(
             "--output",
             "-o",
-            help="File to write (default: the model's name with .png, or .gif with --frames).",
+            help="File to write (writes a file; default: the model's name with .png, or .gif "
+            "with --frames). Its suffix names the format: .png, .jpg, .svg, .pdf...",
         ),
     ] = None,
     data: Annotated[
@@ -665,21 +755,26 @@ def plot(
     json_output: JsonOption = False,
 ) -> None:
     """Training curves and the decision boundary (shaded by probability) for two-feature
-    data, as PNG; the learning dynamics (--dynamics); or the boundary as it learns (--frames)."""
+    data, as PNG; the learning dynamics (--dynamics); or the boundary as it learns (--frames).
+    Writes a file: --output, never over --model or --data."""
     output = output or model.with_suffix(".gif" if frames else ".png")
     try:
-        check_writable(output, "--output")
-        loaded = commands.load_model(model)
+        from chainrule.cli.plotting import image_format
+
+        check_paths({"--model": model, "--data": data}, {"--output": output})
+        fmt = image_format(output, "--output", animated=bool(frames))
+        loaded = commands.read_trained(model)
+        loaded.require_run("plot")
         if dynamics:
             from chainrule.cli.plotting import plot_dynamics
 
-            recorded = loaded.history.get("dynamics") or []
+            recorded = loaded.history.dynamics if loaded.history else []
             if not recorded:
                 raise DataError(
                     f"{model}: no learning dynamics recorded; train with --record-every N"
                 )
             width, height = plot_dynamics(
-                output, recorded, loaded.history.get("cost") or [], _dynamics_title(loaded)
+                output, recorded, loaded.history.cost, _dynamics_title(loaded)
             )
         elif frames:
             width, height = _animate(loaded, output, frames, data, target)
@@ -687,8 +782,7 @@ def plot(
             width, height = _plot(loaded, output, with_data=True, data=data, target=target)
     except ChainruleError as exc:
         fail(str(exc))
-    kind = "gif" if frames else "png"
-    result = {"model": str(model), kind: str(output), "width": width, "height": height}
+    result = {"model": str(model), fmt: str(output), "width": width, "height": height}
     if frames:
         result["frames"] = frames
     if json_output:
@@ -697,59 +791,68 @@ def plot(
         stdout.print(f"wrote {output} ({width}x{height})")
 
 
-def _dynamics_title(model: Any) -> str:
-    """``learning dynamics: digits, 64-32-...-10 (sigmoid / softmax), sgd, batch 64``."""
-    net, settings = model.net, model.meta.get("settings", {})
+def _dynamics_title(trained: commands.Trained) -> str:
+    """``learning dynamics: digits, network 64-32-...-10 (sigmoid / softmax), sgd α = 0.05,
+    batch 64``."""
+    net = trained.model.net
     hidden = ", ".join(sorted({g.name for g in net.g[1:]}))
-    batch = settings.get("batch_size") or "full"
-    return (
-        f"learning dynamics: {model.meta.get('data', '')}, network "
-        f"{'-'.join(map(str, net.layer_sizes))} ({hidden} / {net.output.name}), "
-        f"{settings.get('optimizer', '')} α = {settings.get('lr', '')}, batch {batch}"
-    )
+    title = f"learning dynamics: network {'-'.join(map(str, net.layer_sizes))} "
+    title += f"({hidden} / {net.output.name})"
+    if trained.run is not None:
+        settings = trained.run.settings
+        title = title.replace("dynamics: ", f"dynamics: {settings.data}, ")
+        batch = settings.batch_size or "full"
+        title += f", {settings.optimizer} α = {settings.learning_rate:g}, batch {batch}"
+    return title
 
 
-def _boundary(model: Any, data: str | None, target: str | None) -> Any:
+def _boundary(model: Any, run: commands.RunRecord, data: str | None, target: str | None) -> Any:
     """The model's decision boundary over its two-feature data, or ``None``."""
     from chainrule.cli.plotting import Boundary
 
-    if model.net.layer_sizes[0] != 2 or model.is_regression:
+    if model.net.layer_sizes[0] != 2 or model.classes is None:
         return None
-    seed = model.meta["split"]["seed"]
-    rows = model.aligned(
-        load_data(data or model.meta["data"], target or model.meta.get("target"), seed)
+    rows = commands.aligned(
+        model, load_data(data or run.data, target or run.target, run.settings.seed)
     )
-    return Boundary(
-        rows.X, rows.y, model.meta["classes"], model.meta["features"],
-        lambda X: model.predict(X)[1],
-    )  # fmt: skip
+    return Boundary(rows.X, rows.y, model.classes.tolist(), rows.feature_names, model.predict_proba)
 
 
 def _plot(
-    model: Any, path: Path, with_data: bool, data: str | None = None, target: str | None = None
+    trained: commands.Trained,
+    path: Path,
+    with_data: bool,
+    data: str | None = None,
+    target: str | None = None,
 ) -> tuple[int, int]:
     from chainrule.cli.plotting import plot_model
 
-    boundary = _boundary(model, data, target) if with_data else None
-    return plot_model(path, model.history, boundary, model.history.get("stop_reason"))
+    model = trained.model
+    run = commands.RunRecord.from_provenance(model.provenance, trained.path)
+    boundary = _boundary(model, run, data, target) if with_data else None
+    history = trained.history or History()
+    return plot_model(path, vars(history), boundary, history.stop_reason)
 
 
-def _animate(model: Any, path: Path, frames: int, data: str | None, target: str | None) -> Any:
+def _animate(
+    trained: commands.Trained, path: Path, frames: int, data: str | None, target: str | None
+) -> Any:
     from chainrule.cli.plotting import boundary_gif
 
-    if model.net.layer_sizes[0] != 2 or model.is_regression:
+    model = trained.model
+    if model.net.layer_sizes[0] != 2 or model.classes is None:
         raise DataError("--frames draws a decision boundary: it needs a classifier of 2 features")
     if frames < 3:
         raise ConfigurationError(f"--frames must be at least 3, got {frames}")
-    replayed, snapshots = commands.replay(model, frames - 1)
-    boundary = _boundary(replayed, data, target)
+    replayed, snapshots = commands.replay(trained, frames - 1)
+    boundary = _boundary(replayed, trained.require_run("--frames"), data, target)
     initial = Network(**replayed.net.config()).theta  # seeded: the run's own starting point
     snapshots = [(0, initial), *snapshots]
 
     def at(theta: np.ndarray) -> Any:
         def probabilities(X: np.ndarray) -> np.ndarray:
             replayed.net.theta[...] = theta
-            return replayed.predict(X)[1]
+            return replayed.predict_proba(X)
 
         return probabilities
 

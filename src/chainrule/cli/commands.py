@@ -1,110 +1,52 @@
 """What the command line does, without the terminal: train, evaluate, predict, model files.
 
 :mod:`chainrule.cli` parses options and displays; this module turns data and settings into a
-trained :class:`~chainrule.network.Network` with its preprocessing, and back into numbers.
-A CLI model file is an ordinary chainrule model file whose metadata (``"cli"``) records the
-data, the classes or the target scaling, the split and the history, and whose arrays hold
-the feature standardisation, so ``predict`` applies the training transform.
+trained :class:`~chainrule.model.Model` (a network, its feature standardisation and its
+classes or target scaling), and a model file back into numbers. Everything a model does with
+rows (aligning columns, standardising, predicting) is the model's; this module adds what only
+the command line knows: the run that made the model (:class:`RunRecord`, kept in the model's
+provenance), the train/test split, the progress of training and the reports.
 """
 
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
 import signal
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from os import PathLike
 from typing import Any
 
 import numpy as np
 
-from chainrule.cli.preprocessing import Standardizer
-from chainrule.cli.settings import TrainSettings, contradictions
+from chainrule.cli.settings import (
+    TrainSettings,
+    contradictions,
+    settings_from_file,
+    settings_to_file,
+)
 from chainrule.core.network import Network
 from chainrule.core.validation import lookup
-from chainrule.errors import ConfigurationError, DataError, ModelFileError
+from chainrule.errors import ChainruleError, ConfigurationError, DataError, ModelFileError
 from chainrule.io.atomic import atomic_write_text
 from chainrule.io.datasets import CATALOGUE, Dataset, load_data, load_data_rows
-from chainrule.io.modelfile import build, network_from_file, read_model_file
+from chainrule.io.modelfile import build, read_model_file
 from chainrule.learn.dynamics import Dynamics
-from chainrule.parallel.mpi import DataParallel, hold_out_shard, shard_rows
+from chainrule.model import Classes, Model, Standardizer, Values
+from chainrule.model import onnx as onnx_export
+from chainrule.parallel.mpi import Ranks, hold_out_shard
+from chainrule.train.checkpoint import read_history
 from chainrule.train.history import History
 from chainrule.train.optimizers import get_optimizer
 from chainrule.train.split import hold_out, hold_out_indices
 from chainrule.train.trainer import Trainer
 
 OUTPUTS = {name: name for name in ("auto", "sigmoid", "softmax", "identity")}
+ESTIMATOR_KINDS = ("MLPClassifier", "MLPRegressor")
 VALIDATION_FRACTION = 0.1  # of the training rows, held out by --early-stopping
-
-
-@dataclass
-class Model:
-    """A network with everything needed to use it on raw data."""
-
-    net: Network
-    meta: dict[str, Any]
-    scaler: Standardizer | None
-    history: dict[str, list[float]] = field(default_factory=dict)
-
-    @property
-    def is_regression(self) -> bool:
-        return self.net.output.name == "identity"
-
-    @property
-    def classes(self) -> np.ndarray:
-        return np.asarray(self.meta["classes"])
-
-    def aligned(self, data: Dataset) -> Dataset:
-        """``data`` with its feature columns in the order the model was trained on.
-
-        When both the training data and ``data`` name their columns (a CSV header, a bundled
-        data set's own names), columns are matched by name: reordered columns are put back
-        in order, and a missing or unknown name is a :class:`DataError` naming it. Data
-        without names (NPZ, IDX, generated sets) is matched by position, so its count must
-        agree.
-        """
-        expected = self.meta.get("features", [])
-        if data.named and self.meta.get("named_features"):
-            missing = [name for name in expected if name not in data.feature_names]
-            unknown = [name for name in data.feature_names if name not in expected]
-            if missing or unknown:
-                problems = []
-                if missing:
-                    problems.append(f"missing columns {', '.join(map(repr, missing))}")
-                if unknown:
-                    problems.append(f"unknown columns {', '.join(map(repr, unknown))}")
-                raise DataError(
-                    f"{data.name}: {' and '.join(problems)}; the model was trained on the "
-                    f"columns {', '.join(map(repr, expected))}"
-                )
-            order = [data.feature_names.index(name) for name in expected]
-            if order != list(range(len(order))):
-                data = replace(data, X=data.X[:, order], feature_names=list(expected))
-            return data
-        n_features = self.net.layer_sizes[0]
-        if data.X.shape[1] != n_features:
-            raise DataError(
-                f"the model expects {n_features} features but {data.name} has {data.X.shape[1]}"
-            )
-        return data
-
-    def transform(self, X_rows: np.ndarray) -> np.ndarray:
-        return X_rows if self.scaler is None else self.scaler.transform(X_rows)
-
-    def outputs(self, X_rows: np.ndarray, standardised: bool = False) -> np.ndarray:
-        """``A[L]`` as rows ``(m, n[L])`` for raw feature rows (or already standardised ones)."""
-        return self.net.forward((X_rows if standardised else self.transform(X_rows)).T).T
-
-    def predict(
-        self, X_rows: np.ndarray, standardised: bool = False
-    ) -> tuple[np.ndarray, np.ndarray | None]:
-        """Predicted labels or values ``(m,)``, and class probabilities ``(m, k)`` if any."""
-        A = self.outputs(X_rows, standardised).astype(np.float64)
-        if self.is_regression:
-            return A[:, 0] * self.meta["y_scale"] + self.meta["y_mean"], None
-        probabilities = self.net.output.probabilities(A.T).T
-        return self.classes[probabilities.argmax(axis=1)], probabilities
 
 
 def choose_output(requested: str, data: Dataset) -> tuple[str, np.ndarray | None]:
@@ -123,27 +65,16 @@ def choose_output(requested: str, data: Dataset) -> tuple[str, np.ndarray | None
     if data.is_regression:
         raise DataError(
             f"{data.name}: the target holds real values, not class labels; use "
-            "--output identity for regression"
+            "--output-activation identity for regression"
         )
     if requested == "sigmoid" and len(classes) != 2:
         raise DataError(
             f"{data.name}: a sigmoid output needs exactly 2 classes, the target has "
-            f"{len(classes)}; use --output softmax"
+            f"{len(classes)}; use --output-activation softmax"
         )
     if requested == "auto":
         requested = "sigmoid" if len(classes) == 2 else "softmax"
     return requested, classes
-
-
-def encode(
-    y: np.ndarray, output: str, classes: np.ndarray | None, dtype: Any = np.float64
-) -> np.ndarray:
-    """Targets as ``Y`` ``(n[L], m)`` in ``dtype``: 0/1, one-hot columns, or the value."""
-    if classes is None:
-        return y.astype(dtype).reshape(1, -1)
-    if output == "sigmoid":
-        return (y == classes[1]).astype(dtype).reshape(1, -1)
-    return (y[None, :] == classes[:, None]).astype(dtype)
 
 
 def split(data: Dataset, test_size: float, seed: int, stratify: bool) -> tuple[np.ndarray, ...]:
@@ -167,7 +98,7 @@ def split(data: Dataset, test_size: float, seed: int, stratify: bool) -> tuple[n
             raise DataError(
                 f"{data.name}: cannot hold out {test_size:g} of the rows with every class on "
                 "both sides (some classes are too rare); if the target is a quantity, use "
-                "--output identity"
+                "--output-activation identity"
             ) from None
         raise DataError(
             f"{data.name}: too few rows to hold out {test_size:g} for testing"
@@ -175,19 +106,115 @@ def split(data: Dataset, test_size: float, seed: int, stratify: bool) -> tuple[n
 
 
 class Interrupted(Exception):
-    """Ctrl-C during training; the state after the last completed epoch was saved if asked."""
+    """Ctrl-C (``SIGINT``) or ``SIGTERM`` during training; the state after the last completed
+    epoch was saved if asked. ``held`` counts the signals that came while it was being saved
+    (they wait until the save is complete, so a file is never left half-written)."""
 
-    def __init__(self, epochs_done: int, saved: str | None) -> None:
+    def __init__(self, epochs_done: int, saved: str | None, signum: int, held: int) -> None:
         super().__init__(f"interrupted after {epochs_done} epochs")
         self.epochs_done = epochs_done
         self.saved = saved
+        self.signum = signum
+        self.held = held
+
+
+@dataclass
+class Signals:
+    """What arrived while training: the signal that stopped it, and any after it."""
+
+    received: int | None = None
+    held: int = 0
+
+
+# ---------------------------------------------------------------------- the run of a model
+
+
+@dataclass
+class RunRecord:
+    """The run of ``chainrule train`` that made a model: its settings and the target column
+    it learned (the last column of a CSV when ``--target`` was not given). Kept in the
+    model's provenance; :meth:`to_provenance` and :meth:`from_provenance` are its file form."""
+
+    settings: TrainSettings
+    target: str | None
+
+    @property
+    def data(self) -> str:
+        return self.settings.data
+
+    def to_provenance(self) -> dict[str, Any]:
+        return {"cli": {"settings": settings_to_file(self.settings), "target": self.target}}
+
+    @classmethod
+    def from_provenance(cls, provenance: dict[str, Any], source: Any) -> RunRecord | None:
+        """The record in a model's provenance, or ``None`` for a model made elsewhere."""
+        saved = provenance.get("cli")
+        if saved is None:
+            return None
+        if not isinstance(saved, dict):
+            raise ModelFileError(f"{source}: the run that made the model is not described")
+        try:
+            settings = settings_from_file(saved.get("settings"), source)
+        except (ConfigurationError, TypeError) as exc:
+            raise ModelFileError(f"{source}: {exc}") from None
+        return cls(settings, saved.get("target"))
+
+
+@dataclass
+class Trained:
+    """A model file as the command line uses it: the model, the run that made it (for files
+    from ``chainrule train``) and its training history (for checkpoints)."""
+
+    path: str | PathLike[str]
+    model: Model
+    run: RunRecord | None
+    history: History | None
+
+    def require_run(self, what: str) -> RunRecord:
+        if self.run is None:
+            raise ModelFileError(
+                f"{self.path}: {what} needs a model saved by 'chainrule train'; this file holds "
+                f"a {self.model.kind} made elsewhere"
+            )
+        return self.run
+
+
+def read_trained(path: str | PathLike[str]) -> Trained:
+    """Any model file (from ``chainrule train``, an estimator's ``save``, or ``cr.save`` of a
+    network) as a :class:`Trained`; the file is read once."""
+    header, arrays = read_model_file(path)
+    return trained_from_file(path, header, arrays)
+
+
+def trained_from_file(
+    path: str | PathLike[str],
+    header: dict[str, Any],
+    arrays: dict[str, np.ndarray],
+    net: Network | None = None,
+) -> Trained:
+    """:func:`read_trained` of a file already read (``net``: its network, if built)."""
+    if header.get("kind") in ESTIMATOR_KINDS:
+        import chainrule.sklearn  # noqa: F401  (registers the estimators' kinds)
+
+        model = build(path, header, arrays).model_
+    else:
+        model = Model.from_file(path, header, arrays, net)
+    training = header.get("training")
+    try:
+        history = read_history(training, arrays) if isinstance(training, dict) else None
+    except (KeyError, TypeError, ValueError, ChainruleError) as exc:
+        raise ModelFileError(f"{path}: the training history is damaged ({exc})") from None
+    return Trained(path, model, RunRecord.from_provenance(model.provenance, path), history)
+
+
+# ---------------------------------------------------------------------- training
 
 
 @dataclass
 class Split:
     """The data of a run, split into training and test rows.
 
-    Run by ``mpiexec`` (``comm`` set), each rank holds only its shard of the rows:
+    Run by ``mpiexec`` (``ranks`` set), each rank holds only its shard of the rows:
     ``train_rows`` are the positions of its training rows among all the training rows, and
     ``y_train_all`` (one label per row, cheap to share) is every training label.
     """
@@ -202,12 +229,12 @@ class Split:
     y_train_all: np.ndarray
     n_test: int
     train_rows: np.ndarray | None = None
-    comm: Any = None
+    ranks: Ranks | None = None
 
 
-def split_data(settings: TrainSettings, comm: Any = None) -> Split:
+def split_data(settings: TrainSettings, ranks: Ranks | None = None) -> Split:
     """Load the data (this rank's rows of it, under MPI), choose the output, split the rows."""
-    if comm is None:
+    if ranks is None:
         data = load_data(settings.data, settings.target, settings.seed, dtype=settings.dtype)
         output, classes = choose_output(settings.output, data)
         X_train, X_test, y_train, y_test = split(
@@ -215,17 +242,12 @@ def split_data(settings: TrainSettings, comm: Any = None) -> Split:
         )
         data = replace(data, X=data.X[:0])  # the rows live on in the split, once
         return Split(data, output, classes, X_train, y_train, X_test, y_test, y_train, len(y_test))
-    rank, size = comm.Get_rank(), comm.Get_size()
     data, rows, m = load_data_rows(
-        settings.data,
-        settings.target,
-        settings.seed,
-        select=lambda m: shard_rows(m, rank, size),
-        dtype=settings.dtype,
+        settings.data, settings.target, settings.seed, select=ranks.rows, dtype=settings.dtype
     )
     # Every rank learns every label (one number per row), so the classes and the split are
     # those one process would choose; the features stay on the rank that read them.
-    labels = replace(data, X=np.arange(m).reshape(-1, 1), y=np.concatenate(comm.allgather(data.y)))
+    labels = replace(data, X=np.arange(m).reshape(-1, 1), y=np.concatenate(ranks.gather(data.y)))
     output, classes = choose_output(settings.output, labels)
     train_index, test_index, y_train_all, _ = split(
         labels, settings.test_size, settings.seed, stratify=classes is not None
@@ -248,80 +270,57 @@ def split_data(settings: TrainSettings, comm: Any = None) -> Split:
         y_train_all,
         len(test_index),
         train_rows,
-        comm,
+        ranks,
     )
 
 
 @dataclass
 class Run:
-    """A training run: the model, its trainer and the data split it trains and tests on."""
+    """A training run: its settings, the model it trains and the data split."""
 
+    settings: TrainSettings
     model: Model
-    trainer: Trainer
     split: Split
+    resumed: Resumed | None = None
 
 
 def prepare(
-    settings: TrainSettings,
-    resumed: Trainer | None = None,
-    scaler: Standardizer | None = None,
-    comm: Any = None,
+    settings: TrainSettings, ranks: Ranks | None = None, resumed: Resumed | None = None
 ) -> Run:
-    """Load and split the data and build (or take over) the network and its trainer."""
-    parts = split_data(settings, comm)
+    """Load and split the data and build the model (or take over a resumed one's)."""
+    parts = split_data(settings, ranks)
     data, output, classes = parts.data, parts.output, parts.classes
-    if scaler is None and settings.standardize:
-        scaler = Standardizer.fit(parts.X_train, comm)
-    if scaler is not None:  # the training rows are ours: standardise them where they are
-        scaler.transform_in_place(parts.X_train)
-    meta: dict[str, Any] = {
-        "data": settings.data,
-        "target": data.target_name,
-        "features": data.feature_names,
-        "named_features": data.named,
-        "split": {"test_size": settings.test_size, "seed": settings.seed},
-        "settings": dict(vars(settings)),
-    }
-    if classes is None:
-        y_train = parts.y_train_all.astype(np.float64)
-        meta["y_mean"], meta["y_scale"] = float(y_train.mean()), float(y_train.std() or 1.0)
-    else:
-        meta["classes"] = classes.tolist()
     if resumed is not None:
-        net, trainer = resumed.net, resumed
+        model = resumed.trained.model
+        model.provenance = RunRecord(settings, data.target_name).to_provenance()
+        if model.net.layer_sizes[0] != data.X.shape[1]:
+            raise DataError(
+                f"the checkpoint expects {model.net.layer_sizes[0]} features but "
+                f"{data.name} has {data.X.shape[1]}"
+            )
     else:
-        n_out = 1 if output != "softmax" else len(classes)
+        scaler = None
+        if settings.standardize:
+            scaler = Standardizer.fit(parts.X_train, None if ranks is None else ranks.sum)
+        if classes is None:
+            targets: Classes | Values = Values.fit(parts.y_train_all)
+        else:
+            targets = Classes(classes, softmax=output == "softmax")
         net = Network(
-            [data.X.shape[1], *settings.hidden, n_out],
+            [data.X.shape[1], *settings.hidden, targets.n_outputs(output)],
             settings.activation,
             output,
             seed=settings.seed,
             dtype=settings.dtype,
-            l2=settings.alpha,
+            l2=settings.l2,
             dropout=settings.dropout,
         )
-        trainer = Trainer(
-            net,
-            get_optimizer(settings.optimizer, learning_rate=settings.lr),
-            batch_size=settings.batch_size or None,
-            patience=settings.patience if settings.early_stopping else None,
-        )
-    if net.layer_sizes[0] != data.X.shape[1]:
-        raise DataError(
-            f"the checkpoint expects {net.layer_sizes[0]} features but "
-            f"{data.name} has {data.X.shape[1]}"
-        )
-    model = Model(net, meta, scaler)
-    arrays = {} if scaler is None else {"scaler.mean": scaler.mean, "scaler.scale": scaler.scale}
-    trainer.checkpoint_extras = ({"cli": meta}, arrays)
-    return Run(model, trainer, parts)
-
-
-def targets(model: Model, y: np.ndarray, dtype: Any = np.float64) -> np.ndarray:
-    """``Y`` ``(n[L], m)`` for the model's output: classes encoded, or the scaled value."""
-    if model.is_regression:
-        return encode((y - model.meta["y_mean"]) / model.meta["y_scale"], "identity", None, dtype)
-    return encode(y, model.net.output.name, model.classes, dtype)
+        record = RunRecord(settings, data.target_name)
+        names = data.feature_names if data.named else None
+        model = Model(net, targets, scaler, names, record.to_provenance())
+    if model.scaler is not None:  # the training rows are ours: standardise them where they are
+        model.scaler.transform_in_place(parts.X_train)
+    return Run(settings, model, parts, resumed)
 
 
 def run_training(
@@ -333,53 +332,54 @@ def run_training(
 ) -> tuple[History, dict[str, Any]]:
     """Train ``epochs`` more epochs; on Ctrl-C save the last completed epoch and raise
     :class:`Interrupted`. Returns the history and the report."""
-    model, trainer, settings = run.model, run.trainer, run.model.meta["settings"]
-    trainer.checkpoint, trainer.checkpoint_every = save, (checkpoint_every if save else 0)
+    model, settings, ranks = run.model, run.settings, run.split.ranks
     net = model.net
     X_fit = run.split.X_train.T.astype(net.dtype, copy=False)  # standardised in prepare()
-    Y_fit = targets(model, run.split.y_train, net.dtype)
-    validation, rows, comm = None, run.split.train_rows, run.split.comm
-    if settings["early_stopping"] and comm is None:
+    Y_fit = model.encode(run.split.y_train)
+    validation, rows = None, run.split.train_rows
+    if settings.early_stopping and ranks is None:
         X_fit, Y_fit, _, validation = hold_out(X_fit, Y_fit, None, VALIDATION_FRACTION, net.seed)
-    elif settings["early_stopping"]:
+    elif settings.early_stopping:
         m = len(run.split.y_train_all)
         held_out, kept = hold_out_indices(m, VALIDATION_FRACTION, net.seed)
-        X_fit, Y_fit, rows, validation = hold_out_shard(comm, X_fit, Y_fit, rows, held_out, kept)
+        X_fit, Y_fit, rows, validation = hold_out_shard(
+            ranks.comm, X_fit, Y_fit, rows, held_out, kept
+        )
     callbacks = list(callbacks)
-    if settings.get("record_every"):
-        callbacks.append(Dynamics(net, X_fit, Y_fit, settings["record_every"]))
-    trainer.callbacks = callbacks
+    if settings.record_every:
+        callbacks.append(Dynamics(net, X_fit, Y_fit, settings.record_every))
+    strategy = None if ranks is None else ranks.strategy(rows)
+    trainer = build_trainer(run, callbacks, save, checkpoint_every, strategy)
     start = time.perf_counter()
-    try:
-        with stop_on_sigint(trainer, comm, rows):
+    signals = Signals()
+    with stop_on_signals(strategy, signals):
+        try:
             history = trainer.fit(X_fit, Y_fit, epochs, validation=validation)
-    except KeyboardInterrupt:
+        except KeyboardInterrupt:
+            if save is not None:
+                trainer.save_checkpoint(save)  # rank 0 only, under MPI
+            raise Interrupted(
+                trainer.epochs_done,
+                None if save is None else str(save),
+                signals.received or signal.SIGINT,
+                signals.held,
+            ) from None
+        seconds = time.perf_counter() - start
         if save is not None:
-            trainer.save_checkpoint(save)  # rank 0 only, under MPI
-        raise Interrupted(trainer.epochs_done, None if save is None else str(save)) from None
-    seconds = time.perf_counter() - start
-    model.history = {
-        "cost": history.cost,
-        "val_cost": history.val_cost,
-        "val_score": history.val_score,
-        "dynamics": history.dynamics,
-        "stop_reason": history.stop_reason,
-    }
-    if save is not None:
-        trainer.save_checkpoint(save)
+            trainer.save_checkpoint(save)
     report = {
-        "data": settings["data"],
+        "data": settings.data,
         "layers": list(net.layer_sizes),
-        "hidden_activation": settings["activation"],
+        "hidden_activation": settings.activation,
         "output_activation": net.output.name,
-        "optimizer": settings["optimizer"],
+        "optimizer": settings.optimizer,
         "epochs": history.epochs,
         "stop_reason": history.stop_reason,
         "final_cost": history.cost[-1],
         "train": metrics(
-            model, run.split.X_train, run.split.y_train, brief=True, comm=comm, standardised=True
+            model, run.split.X_train, run.split.y_train, brief=True, ranks=ranks, standardised=True
         ),
-        "test": metrics(model, run.split.X_test, run.split.y_test, brief=True, comm=comm),
+        "test": metrics(model, run.split.X_test, run.split.y_test, brief=True, ranks=ranks),
         "train_examples": len(run.split.y_train_all),
         "test_examples": run.split.n_test,
         "seconds": seconds,
@@ -389,20 +389,64 @@ def run_training(
     return history, report
 
 
+def build_trainer(
+    run: Run,
+    callbacks: list[Callable[..., Any]],
+    save: str | PathLike[str] | None,
+    checkpoint_every: int,
+    strategy: Any,
+) -> Trainer:
+    """The run's trainer, configured once: a new one from the settings, or the resumed
+    run's from its file. Its checkpoints carry the model, so they load as it."""
+    options = {
+        "callbacks": callbacks,
+        "checkpoint": save,
+        "checkpoint_every": checkpoint_every if save else 0,
+        "checkpoint_extras": run.model.file_extras(),
+        "strategy": strategy,
+    }
+    if run.resumed is not None:
+        resumed = run.resumed
+        return Trainer.from_model_file(
+            resumed.path, resumed.header, resumed.arrays, run.model.net, **options
+        )
+    settings = run.settings
+    return Trainer(
+        run.model.net,
+        get_optimizer(settings.optimizer, learning_rate=settings.learning_rate),
+        batch_size=settings.batch_size or None,
+        patience=settings.patience if settings.early_stopping else None,
+        **options,
+    )
+
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
 @contextlib.contextmanager
-def stop_on_sigint(trainer: Trainer, comm: Any, rows: np.ndarray | None) -> Iterator[None]:
-    """Under MPI, train with the data-parallel strategy, and turn Ctrl-C (``SIGINT``, which
-    ``mpiexec`` passes to every rank) into a stop that all ranks take at the same step.
-    One process keeps Python's ``KeyboardInterrupt``."""
-    if comm is None:
-        yield
-        return
-    strategy = trainer.strategy = DataParallel(comm, rows)
-    previous = signal.signal(signal.SIGINT, lambda *_: strategy.request_stop())
+def stop_on_signals(strategy: Any, signals: Signals) -> Iterator[None]:
+    """Ctrl-C (``SIGINT``) and ``SIGTERM`` (what ``timeout`` and batch schedulers send) stop
+    training at the last completed epoch, recorded in ``signals``. In one process the first
+    raises ``KeyboardInterrupt`` (the trainer rolls back to the epoch's end); under MPI (a
+    data-parallel ``strategy``; ``mpiexec`` passes the signal to every rank) it asks every
+    rank to stop at the same step. Any later signal is held, and counted, until the block
+    ends, so the save that follows a stop is never cut off half-way."""
+
+    def stop(signum: int, frame: Any) -> None:
+        if signals.received is not None:
+            signals.held += 1
+            return
+        signals.received = signum
+        if strategy is None:
+            raise KeyboardInterrupt
+        strategy.request_stop()
+
+    previous = {number: signal.signal(number, stop) for number in STOP_SIGNALS}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def train(
@@ -410,30 +454,30 @@ def train(
     callbacks: list[Callable[..., Any]] = (),
     save: str | PathLike[str] | None = None,
     checkpoint_every: int = 0,
-    comm: Any = None,
+    ranks: Ranks | None = None,
 ) -> tuple[Model, History, dict[str, Any]]:
     """Load, split, standardise, train and measure; returns the model, history and report.
 
-    With an MPI communicator (``mpiexec -n N chainrule train``) each rank reads and trains
-    on its shard of the rows, and only rank 0 writes files."""
-    run = prepare(settings, comm=comm)
+    Under ``mpiexec -n N chainrule train`` (``ranks`` set) each rank reads and trains on its
+    shard of the rows, and only rank 0 writes files."""
+    run = prepare(settings, ranks)
     history, report = run_training(run, settings.epochs, callbacks, save, checkpoint_every)
     return run.model, history, report
 
 
 @dataclass
 class Resumed:
-    """A saved run read back, ready to continue to ``total_epochs``."""
+    """A saved run read back (once), ready to continue to ``settings.epochs`` in total."""
 
     path: str | PathLike[str]
-    trainer: Trainer
-    model: Model
+    header: dict[str, Any]
+    arrays: dict[str, np.ndarray]
+    trained: Trained
     settings: TrainSettings
-    total_epochs: int
-    comm: Any = None
+    epochs_done: int
 
 
-def prepare_resume(path: str | PathLike[str], given: dict[str, Any], comm: Any = None) -> Resumed:
+def prepare_resume(path: str | PathLike[str], given: dict[str, Any]) -> Resumed:
     """Read the run saved in ``path`` (once) and check the options given beside ``--resume``.
 
     ``given`` holds the train settings given on the command line: ``epochs`` sets the total
@@ -441,25 +485,25 @@ def prepare_resume(path: str | PathLike[str], given: dict[str, Any], comm: Any =
     :class:`ConfigurationError` naming each, raised before any file is touched.
     """
     header, arrays = read_model_file(path)
-    trainer = Trainer.from_model_file(path, header, arrays)
-    saved = model_from_file(path, header, arrays, trainer.net)
-    settings = TrainSettings(**saved.meta["settings"])
-    clashes = contradictions(given, settings)
+    trained = trained_from_file(path, header, arrays)
+    run = trained.require_run("--resume")
+    if trained.history is None:
+        raise ModelFileError(f"{path}: holds a model but no training state to resume from")
+    epochs_done = int(header["training"].get("epochs_done", 0))
+    clashes = contradictions(given, run.settings)
     if clashes:
         raise ConfigurationError(
             f"{path}: --resume continues the saved run, but "
             + "; ".join(clashes)
             + ". Leave these options out, or start a new run without --resume"
         )
-    total = given.get("epochs", settings.epochs)
-    if total <= trainer.epochs_done:
+    changes = {name: given[name] for name in ("epochs", "record_every") if name in given}
+    settings = replace(run.settings, **changes)
+    if settings.epochs <= epochs_done:
         raise ConfigurationError(
-            f"{path}: already trained {trainer.epochs_done} epochs; ask for more with --epochs"
+            f"{path}: already trained {epochs_done} epochs; ask for more with --epochs"
         )
-    settings.epochs = total
-    if "record_every" in given:
-        settings.record_every = given["record_every"]
-    return Resumed(path, trainer, saved, settings, total, comm)
+    return Resumed(path, header, arrays, trained, settings, epochs_done)
 
 
 def resume(
@@ -467,16 +511,22 @@ def resume(
     callbacks: list[Callable[..., Any]] = (),
     save: str | PathLike[str] | None = None,
     checkpoint_every: int = 0,
+    ranks: Ranks | None = None,
 ) -> tuple[Model, History, dict[str, Any]]:
     """Continue a run read by :func:`prepare_resume` to its total number of epochs."""
-    trainer = resumed.trainer
-    resumed_from = trainer.epochs_done
-    run = prepare(resumed.settings, resumed=trainer, scaler=resumed.model.scaler, comm=resumed.comm)
+    run = prepare(resumed.settings, ranks, resumed)
     history, report = run_training(
-        run, resumed.total_epochs - resumed_from, callbacks, save or resumed.path, checkpoint_every
+        run,
+        resumed.settings.epochs - resumed.epochs_done,
+        callbacks,
+        save or resumed.path,
+        checkpoint_every,
     )
-    report["resumed_from_epoch"] = resumed_from
+    report["resumed_from_epoch"] = resumed.epochs_done
     return run.model, history, report
+
+
+# ---------------------------------------------------------------------- using a model
 
 
 def metrics(
@@ -484,18 +534,18 @@ def metrics(
     X_rows: np.ndarray,
     y: np.ndarray,
     brief: bool = False,
-    comm: Any = None,
+    ranks: Ranks | None = None,
     standardised: bool = False,
 ) -> dict[str, Any]:
     """Accuracy (precision, recall, F1, confusion matrix) or MSE, MAE and R^2.
 
-    ``standardised``: ``X_rows`` is already transformed (the training rows). With an MPI
-    communicator, over the rows of every rank (the predictions are shared)."""
+    ``standardised``: ``X_rows`` is already transformed (the training rows). Under MPI, over
+    the rows of every rank (the predictions are shared)."""
     from sklearn import metrics as skm
 
-    predicted, _ = model.predict(X_rows, standardised)
-    if comm is not None:
-        shared = comm.allgather((y, predicted))
+    predicted = model.predict(X_rows, standardised)
+    if ranks is not None:
+        shared = ranks.gather((y, predicted))
         y = np.concatenate([labels for labels, _ in shared])
         predicted = np.concatenate([values for _, values in shared])
     if model.is_regression:
@@ -522,73 +572,65 @@ def metrics(
     return result
 
 
-def load_model(path: str | PathLike[str]) -> Model:
-    """The model a file from ``chainrule train --save`` holds, with its preprocessing."""
-    return model_from_file(path, *read_model_file(path))
+def aligned(model: Model, data: Dataset) -> Dataset:
+    """``data`` with its feature columns in the model's order (by name where both have
+    names; see :meth:`chainrule.Model.aligned`)."""
+    X = model.aligned(data.X, data.feature_names if data.named else None, data.name)
+    return data if X is data.X else replace(data, X=X)
 
 
-def model_from_file(
-    path: str | PathLike[str],
-    header: dict[str, Any],
-    arrays: dict[str, np.ndarray],
-    net: Network | None = None,
-) -> Model:
-    """:func:`load_model` from a file already read; ``net`` if it was already built from it."""
-    meta = (header.get("metadata") or {}).get("cli")
-    if not isinstance(meta, dict) or not isinstance(header.get("training"), dict):
-        raise ModelFileError(f"{path}: a chainrule model, but not one saved by 'chainrule train'")
-    history = header["training"].get("history", {})
-    net = net or network_from_file(path, header, arrays)
-    scaler = None
-    if "scaler.mean" in arrays and "scaler.scale" in arrays:
-        scaler = Standardizer(arrays["scaler.mean"], arrays["scaler.scale"])
-        if scaler.mean.shape != (net.layer_sizes[0],):
-            raise ModelFileError(f"{path}: the feature scaling does not match the network")
-    return Model(net, meta, scaler, history)
-
-
-def evaluation_data(model: Model, spec: str | None, target: str | None) -> tuple[Dataset, str]:
+def evaluation_data(trained: Trained, spec: str | None, target: str | None) -> tuple[Dataset, str]:
     """The rows to evaluate on: the held-out test split when ``spec`` is the bundled data set
     the model was trained on (or omitted), else every row of ``spec``."""
-    spec = spec or model.meta["data"]
-    data = load_data(spec, target or model.meta.get("target"), model.meta["split"]["seed"])
-    data = model.aligned(data)
-    if spec == model.meta["data"] and spec in CATALOGUE:
+    run = trained.run
+    if spec is None:
+        run = trained.require_run("evaluating without --data")
+        spec = run.data
+    settings = run.settings if run is not None else None
+    seed = settings.seed if settings is not None else 0
+    data = load_data(spec, target or (run.target if run else None), seed)
+    data = aligned(trained.model, data)
+    if run is not None and spec == run.data and spec in CATALOGUE:
         _, X_test, _, y_test = split(
-            data,
-            model.meta["split"]["test_size"],
-            model.meta["split"]["seed"],
-            stratify=not model.is_regression,
+            data, settings.test_size, settings.seed, stratify=not trained.model.is_regression
         )
-        held_out = replace(data, X=X_test, y=y_test)
-        return held_out, "test split"
+        return replace(data, X=X_test, y=y_test), "test split"
     return data, "all rows"
 
 
 def evaluate(model: Model, data: Dataset) -> dict[str, Any]:
-    if not model.is_regression:
-        unknown = sorted(set(np.unique(data.y).tolist()) - set(model.meta["classes"]))
+    """:func:`metrics` on every row of ``data``, after checking its labels are the model's."""
+    if model.kind == "network":
+        raise DataError("a bare network has no classes or target scale to evaluate against")
+    if isinstance(model.targets, Classes):
+        unknown = model.targets.unknown(data.y)
         if unknown:
             raise DataError(
                 f"{data.name}: labels {unknown} are not among the model's classes "
-                f"{model.meta['classes']}"
+                f"{model.classes.tolist()}"
             )
     return metrics(model, data.X, data.y)
 
 
 def predictions_csv(model: Model, X_rows: np.ndarray) -> str:
     """Predictions as CSV text: a ``prediction`` column, then ``p(class)`` per class."""
-    predicted, probabilities = model.predict(X_rows)
+    predicted, probabilities = model.predict_both(X_rows)
     header = ["prediction"]
     if probabilities is not None:
-        header += [f"p({c})" for c in model.meta["classes"]]
-    lines = [",".join(header)]
+        classes = model.classes if model.classes is not None else range(probabilities.shape[1])
+        header += [f"p({c})" for c in classes]
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")  # quotes a label holding a comma or a quote
+    writer.writerow(header)
     for i, value in enumerate(predicted):
-        cells = [f"{value:.6g}" if model.is_regression else str(value)]
+        if np.ndim(value):
+            cells = [" ".join(str(v) for v in np.ravel(value))]
+        else:
+            cells = [f"{value:.6g}" if model.is_regression else str(value)]
         if probabilities is not None:
             cells += [f"{p:.6f}" for p in probabilities[i]]
-        lines.append(",".join(cells))
-    return "\n".join(lines) + "\n"
+        writer.writerow(cells)
+    return text.getvalue()
 
 
 def write_text_atomically(path: str | PathLike[str], text: str) -> None:
@@ -596,17 +638,16 @@ def write_text_atomically(path: str | PathLike[str], text: str) -> None:
     atomic_write_text(path, text, DataError)
 
 
-def replay(model: Model, frames: int) -> tuple[Model, list[tuple[int, np.ndarray]]]:
+def replay(trained: Trained, frames: int) -> tuple[Model, list[tuple[int, np.ndarray]]]:
     """Train the saved run again from its settings (seeded, so the same run) and keep the
     parameters after up to ``frames`` epochs spaced logarithmically over it:
     ``(model, [(epoch, theta)])``.
     """
     if frames < 2:
         raise ConfigurationError(f"--frames must be at least 2, got {frames}")
-    settings = TrainSettings(**model.meta["settings"])
-    settings.record_every = 0
-    total = len(model.history.get("cost", [])) or settings.epochs
-    settings.epochs = total
+    run = trained.require_run("--frames")
+    total = (trained.history.epochs if trained.history else 0) or run.settings.epochs
+    settings = replace(run.settings, record_every=0, epochs=total)
     # log-spaced: the boundary moves most in the first epochs
     wanted = set(np.unique(np.geomspace(1, total, frames).round().astype(int)).tolist())
     snapshots: list[tuple[int, np.ndarray]] = []
@@ -620,29 +661,7 @@ def replay(model: Model, frames: int) -> tuple[Model, list[tuple[int, np.ndarray
 
 
 def export_onnx(path: str | PathLike[str], out: str | PathLike[str]) -> dict[str, Any]:
-    """Export the model file ``path`` to ONNX. A file from ``chainrule train`` exports with
-    its feature standardisation and its classes (or its target scaling) inside the graph; a
-    plain network or an estimator's file exports as the library's ``export_onnx`` would."""
-    from chainrule.io import onnx
-
-    header, arrays = read_model_file(path)
-    kind = header.get("kind", "network")
-    if kind != "network":
-        import chainrule.sklearn  # noqa: F401  (registers the estimators' kinds)
-
-        estimator = build(path, header, arrays)
-        return onnx.export(estimator.net_, out, estimator.onnx_head())
-    if not (header.get("metadata") or {}).get("cli"):
-        return onnx.export(network_from_file(path, header, arrays), out)
-    model = model_from_file(path, header, arrays)
-    scaler = model.scaler
-    head = onnx.Head(
-        "regressor" if model.is_regression else "classifier",
-        classes=None if model.is_regression else model.meta["classes"],
-        feature_names=model.meta.get("features"),
-        input_mean=None if scaler is None else scaler.mean,
-        input_scale=None if scaler is None else scaler.scale,
-        output_mean=model.meta.get("y_mean"),
-        output_scale=model.meta.get("y_scale"),
-    )
-    return onnx.export(model.net, out, head)
+    """Export the model file ``path`` to ONNX through its :class:`~chainrule.Model`: a file
+    from ``chainrule train`` carries its standardisation and its classes (or its target
+    scaling) into the graph, an estimator's file its classes, a plain network ``A_L``."""
+    return onnx_export.export(read_trained(path).model, out)

@@ -1,7 +1,8 @@
 """Figures (matplotlib): training curves, the decision boundary as it learns, the dynamics.
 
-Every figure is written with the one atomic writer, as PNG, or as an animated GIF (Pillow,
-which matplotlib brings) for the boundary over training.
+Every figure is written with the one atomic writer, in the format its file's suffix names
+(PNG without one; any format matplotlib writes, others refused), or as an animated GIF
+(Pillow, which matplotlib brings) for the boundary over training.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from os import PathLike
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -27,7 +29,29 @@ from chainrule.learn.figures import (
 DPI = 100
 
 
-def _save(fig: Any, path: str | PathLike[str], fmt: str = "png") -> tuple[int, int]:
+def image_format(path: str | PathLike[str], option: str, animated: bool = False) -> str:
+    """The format ``path``'s suffix asks for (none: PNG), if matplotlib writes it; else a
+    :class:`DataError` naming the option. ``animated``: only an animated GIF will do."""
+    suffix = Path(path).suffix.lower().removeprefix(".")
+    if animated:
+        if suffix not in ("", "gif"):
+            raise DataError(f"{option} {path}: --frames writes an animated GIF; name it .gif")
+        return "gif"
+    if not suffix:
+        return "png"
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    formats = FigureCanvasAgg.get_supported_filetypes()
+    if suffix not in formats:
+        raise DataError(
+            f"{option} {path}: matplotlib cannot write .{suffix} files; use one of "
+            + ", ".join(f".{name}" for name in formats)
+        )
+    return suffix
+
+
+def _save(fig: Any, path: str | PathLike[str]) -> tuple[int, int]:
+    fmt = image_format(path, "the plot")
     plt = pyplot()
     try:
         atomic_write(path, lambda handle: fig.savefig(handle, format=fmt, dpi=DPI), DataError)
@@ -43,7 +67,8 @@ def plot_model(
     boundary: Boundary | None = None,
     stop_reason: str | None = None,
 ) -> tuple[int, int]:
-    """The cost (and validation) curves, plus the decision boundary when given, as PNG.
+    """The cost (and validation) curves, plus the decision boundary when given, in the
+    format of ``path``'s suffix (:func:`image_format`).
 
     Returns the image's (width, height) in pixels.
     """

@@ -21,9 +21,10 @@ from chainrule.errors import ConfigurationError
 
 
 def parse_sizes(text: str, option: str = "--hidden") -> list[int]:
-    """``"64,32"`` as ``[64, 32]``: positive integers, comma-separated."""
+    """``"64,32"`` as ``[64, 32]``: positive integers, comma-separated (an empty size, as in
+    ``16,,8``, is refused: it is a typo, not a layer)."""
     try:
-        sizes = [int(part) for part in str(text).split(",") if part.strip()]
+        sizes = [int(part) for part in str(text).split(",")]
     except ValueError:
         raise ConfigurationError(
             f"{option} must be comma-separated integers like 64,32, got {text!r}"
@@ -40,15 +41,19 @@ def setting(
     cli_type: type = str,
     parse: Callable[[Any], Any] | None = None,
     flag: str | None = None,
+    option: str | None = None,
+    aliases: tuple[str, ...] = (),
     on_resume: bool = False,
 ) -> Any:
     """A dataclass field with what the command line needs to offer it as an option.
 
     ``cli_type`` is the type typer parses, ``parse`` turns it into the setting's value,
-    ``flag`` gives an on/off option's spelling, and ``on_resume`` marks a setting that may
-    change when a saved run is resumed.
+    ``flag`` gives an on/off option's spelling, ``option`` another option's spelling than
+    ``--name``, ``aliases`` other spellings of the option (``--lr`` for ``--learning-rate``),
+    and ``on_resume`` marks a setting that may change when a saved run is resumed.
     """
     metadata = {"help": help, "cli_type": cli_type, "parse": parse, "flag": flag}
+    metadata["option"], metadata["aliases"] = option, aliases
     metadata["on_resume"] = on_resume
     if isinstance(default, list):
         return field(default_factory=lambda: list(default), metadata=metadata)
@@ -67,9 +72,15 @@ class TrainSettings:
     activation: str = setting(
         "relu", "Hidden activation: relu, leaky_relu, tanh, sigmoid, identity."
     )
-    output: str = setting("auto", "Output: auto, sigmoid, softmax or identity.")
+    output: str = setting(
+        "auto",
+        "Output activation: auto, sigmoid, softmax or identity.",
+        option="--output-activation",
+    )
     optimizer: str = setting("gd", "gd, sgd, rmsprop, adam or adamw.")
-    lr: float = setting(0.1, "Learning rate alpha.", cli_type=float)
+    learning_rate: float = setting(
+        0.1, "Learning rate alpha of the update rule.", cli_type=float, aliases=("--lr",)
+    )
     epochs: int = setting(
         1000,
         "Passes over the data; on --resume the total to reach (default: the saved plan).",
@@ -77,7 +88,9 @@ class TrainSettings:
         on_resume=True,
     )
     batch_size: int = setting(0, "Mini-batch size; 0 for full batch.", cli_type=int)
-    alpha: float = setting(0.0, "L2 penalty strength.", cli_type=float)
+    l2: float = setting(
+        0.0, "L2 penalty strength lambda (the old --alpha, deprecated).", cli_type=float
+    )
     dropout: float = setting(0.0, "Dropout probability on hidden layers.", cli_type=float)
     early_stopping: bool = setting(
         False,
@@ -106,6 +119,49 @@ class TrainSettings:
 
 FIELDS = {f.name: f for f in dataclasses.fields(TrainSettings)}
 
+#: Old spellings of settings, as saved in model files and accepted on the command line one
+#: more release: ``{old name: new name}``.
+RENAMED = {"lr": "learning_rate", "alpha": "l2"}
+#: Options kept working, with a note on stderr, that will be removed: ``{option: setting}``.
+DEPRECATED_OPTIONS = {"alpha": "l2"}
+
+
+def settings_to_file(settings: TrainSettings) -> dict[str, Any]:
+    """The file form of ``settings`` (JSON values); :func:`settings_from_file` reads it."""
+    return dataclasses.asdict(settings)
+
+
+def settings_from_file(saved: Any, source: Any = "the model file") -> TrainSettings:
+    """The :class:`TrainSettings` a model file stored (any release's spelling), or a
+    :class:`ConfigurationError` naming the field that does not belong."""
+    if not isinstance(saved, dict):
+        raise ConfigurationError(f"{source}: the saved run's settings are not described")
+    values = {RENAMED.get(name, name): value for name, value in saved.items()}
+    unknown = sorted(set(values) - set(FIELDS))
+    if unknown:
+        raise ConfigurationError(f"{source}: unknown saved settings {', '.join(unknown)}")
+    for name, value in values.items():
+        if not _of_its_type(value, _default(FIELDS[name])):
+            raise ConfigurationError(
+                f"{source}: the saved setting {name} is {value!r}, not of its type"
+            )
+    return TrainSettings(**values)
+
+
+def _of_its_type(value: Any, default: Any) -> bool:
+    """Whether a saved value has the type of the setting's default (JSON: ints for floats)."""
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(value, bool) and isinstance(default, bool)
+    if default is None:  # an optional column name
+        return value is None or isinstance(value, str)
+    if isinstance(default, float):
+        return isinstance(value, (int, float))
+    if isinstance(default, list):
+        return isinstance(value, list) and all(
+            isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in value
+        )
+    return isinstance(value, type(default))
+
 
 def _default(f: dataclasses.Field) -> Any:
     return f.default_factory() if f.default is dataclasses.MISSING else f.default
@@ -117,11 +173,13 @@ def train_options() -> list[inspect.Parameter]:
     for name, f in FIELDS.items():
         default = _default(f)
         shown = ",".join(map(str, default)) if isinstance(default, list) else default
-        declaration = f.metadata["flag"] or "--" + name.replace("_", "-")
+        declaration = f.metadata["flag"] or _option(name)
         help_text = f.metadata["help"]
         if default is not None and not f.metadata["on_resume"]:
             help_text += f" (default: {shown})"
-        option = typer.Option(declaration, help=help_text, show_default=False)
+        option = typer.Option(
+            declaration, *f.metadata["aliases"], help=help_text, show_default=False
+        )
         cli_type = f.metadata["cli_type"]
         annotation = Annotated[cli_type | None, option]
         parameters.append(
@@ -129,17 +187,40 @@ def train_options() -> list[inspect.Parameter]:
                 name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation
             )
         )
+    for old, new in DEPRECATED_OPTIONS.items():
+        cli_type = FIELDS[new].metadata["cli_type"]
+        hidden = typer.Option("--" + old, hidden=True, show_default=False)
+        parameters.append(
+            inspect.Parameter(
+                old,
+                inspect.Parameter.KEYWORD_ONLY,
+                default=None,
+                annotation=Annotated[cli_type | None, hidden],
+            )
+        )
     return parameters
 
 
-def given_settings(options: dict[str, Any]) -> dict[str, Any]:
-    """The settings the user gave on the command line, parsed to their values."""
+def given_settings(
+    options: dict[str, Any], note: Callable[[str], None] = lambda text: None
+) -> dict[str, Any]:
+    """The settings the user gave on the command line, parsed to their values. A deprecated
+    option is taken for its new name, with ``note`` telling the user; giving both spellings
+    is a :class:`ConfigurationError`."""
     given = {}
     for name, f in FIELDS.items():
         value = options.get(name)
         if value is not None:
             parse = f.metadata["parse"]
             given[name] = parse(value) if parse else value
+    for old, new in DEPRECATED_OPTIONS.items():
+        if options.get(old) is None:
+            continue
+        new_option = _option(new)
+        if new in given:
+            raise ConfigurationError(f"give {new_option} or --{old}, not both")
+        note(f"--{old} is deprecated and will be removed: write {new_option} {options[old]}")
+        given[new] = options[old]
     return given
 
 
@@ -150,9 +231,14 @@ def contradictions(given: dict[str, Any], saved: TrainSettings) -> list[str]:
     for name, value in given.items():
         if FIELDS[name].metadata["on_resume"] or value == getattr(saved, name):
             continue
-        option = "--" + name.replace("_", "-")
+        option = _option(name)
         clashes.append(f"{option} {_show(value)} (the saved run has {_show(getattr(saved, name))})")
     return clashes
+
+
+def _option(name: str) -> str:
+    """The option that gives the setting ``name``: ``--test-size`` for ``test_size``."""
+    return FIELDS[name].metadata["option"] or "--" + name.replace("_", "-")
 
 
 def _show(value: Any) -> str:

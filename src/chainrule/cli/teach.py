@@ -6,14 +6,13 @@ from pathlib import Path
 
 import numpy as np
 
-from chainrule.cli.commands import encode
-from chainrule.cli.preprocessing import Standardizer
 from chainrule.cli.settings import parse_sizes
 from chainrule.core.network import Network
 from chainrule.core.validation import check_positive_int
 from chainrule.errors import DataError
 from chainrule.io.datasets import load_data
 from chainrule.io.modelfile import network_from_file, read_model_file
+from chainrule.model import Classes, Standardizer, Values
 from chainrule.train.optimizers import Optimizer, get_optimizer
 
 DEFAULT_LAYERS = "3,4,2,1"
@@ -110,7 +109,7 @@ def trace_problem(
     if n_out != expected or (name == "sigmoid" and len(classes) != 2):
         raise DataError(
             f"{data} has {len(classes)} classes, which a {name} output of {n_out} units cannot "
-            "take; for several classes use --output softmax"
+            "take; for several classes use --output-activation softmax"
         )
     if name == "identity":
         chosen = np.arange(min(check_positive_int("--examples", examples or 5), len(rows.y)))
@@ -118,5 +117,5 @@ def trace_problem(
         m = check_positive_int("--examples", examples or max(5, len(classes)))
         chosen = every_class_first(rows.y, m)
     X_rows = Standardizer.fit(rows.X).transform(rows.X[chosen])
-    y = rows.y[chosen]
-    return net, X_rows.T, encode(y, name, None if name == "identity" else classes)
+    targets = Values() if name == "identity" else Classes(classes, softmax=name == "softmax")
+    return net, X_rows.T, targets.encode(rows.y[chosen])

@@ -31,6 +31,7 @@ class Activation(ABC):
 
     name: ClassVar[str]
     init: ClassVar[str] = "glorot"
+    kink: ClassVar[float | None] = None  # where g has no derivative (the relu family: z = 0)
 
     @abstractmethod
     def value(self, Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -79,6 +80,7 @@ class ReLU(Activation):
 
     name = "relu"
     init = "he"
+    kink = 0.0
 
     def value(self, Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         return np.maximum(Z, 0.0, out=out)
@@ -94,6 +96,7 @@ class LeakyReLU(Activation):
 
     name = "leaky_relu"
     init = "he"
+    kink = 0.0
 
     def __init__(self, slope: float = 0.01) -> None:
         self.slope = slope

@@ -176,6 +176,19 @@ EQUATIONS: tuple[Equation, ...] = (
         (f"{OUTPUTS}.IdentitySquaredError.losses",),
     ),
     Equation(
+        "C5",
+        "half the Poisson deviance (exponential output)",
+        (
+            _f(
+                "J = (1/m) Σᵢ Σₖ [Y log(Y / A[L]) - Y + A[L]]",
+                r"J = \frac{1}{m}\sum_i\sum_k \left[Y \log\frac{Y}{A^{[L]}} - Y + A^{[L]}\right]",
+                J=(),
+                Y=("n[L]", "m"),
+            ),
+        ),
+        (f"{OUTPUTS}.ExpPoisson.losses",),
+    ),
+    Equation(
         "C4",
         "per-example weights",
         (
@@ -312,7 +325,7 @@ EQUATIONS: tuple[Equation, ...] = (
 )
 """Every labelled equation of ``docs/derivation.md``, in the document's order."""
 
-COST_LABELS = {"sigmoid": "C1", "softmax": "C2", "identity": "C3"}
+COST_LABELS = {"sigmoid": "C1", "softmax": "C2", "identity": "C3", "exp": "C5"}
 """The cost equation of each output activation."""
 
 DERIVATIVES: dict[str, Formula] = {
@@ -341,6 +354,10 @@ WHY_B1 = {
     ),
     "identity": (
         "With a = z: ∂J/∂a = (a - y) / m and the identity's derivative is 1, so "
+        "dZ[L] = (A[L] - Y) / m."
+    ),
+    "exp": (
+        "With a = e^z: ∂J/∂a = (a - y) / (m a) and exp'(z) = a, so the factor a cancels and "
         "dZ[L] = (A[L] - Y) / m."
     ),
 }

@@ -14,7 +14,7 @@ or a gradient message is a single array.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
@@ -29,9 +29,12 @@ from chainrule.core.validation import (
     as_targets,
     as_weights,
     check_dtype,
+    check_finite,
     check_fraction,
     check_layer_sizes,
+    check_memory,
     check_positive,
+    check_seed,
 )
 from chainrule.errors import ConfigurationError
 
@@ -41,6 +44,11 @@ def times_derivative(
 ) -> None:
     """``dA <- dA * g'(Z)``, the elementwise half of eq. B4; ``G`` holds ``g'(Z)``."""
     np.multiply(dA, g.derivative(Z, A, out=G), out=dA)
+
+
+def dense_product(A: Any, B: Any, out: np.ndarray) -> np.ndarray:
+    """``out = A B`` for NumPy arrays: the product F1 and B2 take with the input ``A[0]``."""
+    return np.matmul(A, B, out=out)
 
 
 def parameter_count(layer_sizes: Sequence[int]) -> int:
@@ -60,16 +68,32 @@ class Cache:
     trainer keeps one cache per batch size). What a step still allocates: the dropout masks
     it draws, and a shuffled batch's gathered columns of ``X`` and ``Y``.
 
+    ``input_product(A, B, out)`` computes the two products that involve the input ``A[0]``,
+    ``W[1] A[0]`` (F1) and ``dZ[1] A[0]^T`` (B2): NumPy's ``matmul`` by default. An input
+    that is not a NumPy array (a scipy.sparse matrix, in :mod:`chainrule.sklearn.sparse`)
+    brings its own, so the core never needs to know its type.
+
     ``dA_kept``, when set to a list ``[None] * (L + 1)`` (as
     :func:`chainrule.learn.trace.trace_step` does), receives a copy of each hidden ``dA[l]``
     before B4's product overwrites it, so that a trace can show ``dA[l]`` and ``g'(Z[l])``
     (left in ``G[l]``) apart.
     """
 
-    def __init__(self, layer_sizes: Sequence[int], m: int, dtype: np.dtype) -> None:
+    def __init__(
+        self,
+        layer_sizes: Sequence[int],
+        m: int,
+        dtype: np.dtype,
+        input_product: Callable[[Any, Any, np.ndarray], np.ndarray] = dense_product,
+    ) -> None:
         self.m = m
+        self.input_product = input_product
         self.layer_sizes = n = tuple(layer_sizes)
         layers = range(1, len(n))
+        check_memory(
+            4 * sum(n[1:]) * m * np.dtype(dtype).itemsize,
+            f"a forward and backward pass of layer sizes {list(n)} over {m} examples",
+        )
         self.Z: list[Any] = [None] + [np.empty((n[l], m), dtype) for l in layers]
         self.A: list[Any] = [None] + [np.empty((n[l], m), dtype) for l in layers]
         self.D: list[Any] = [None] * len(n)
@@ -137,8 +161,15 @@ class Network:
         self.l2 = check_positive("l2", l2, allow_zero=True)
         self.dropout = check_fraction("dropout", dropout)
         self.output: Output = get_output(output_activation)
-        self.seed = seed
-        self.rng = np.random.default_rng(seed)
+        self.seed = check_seed("seed", seed)
+        self.rng = np.random.default_rng(self.seed)
+        leaky_slope = check_finite("leaky_slope", leaky_slope)
+        n = self.layer_sizes
+        largest_W = max(n[l] * n[l - 1] for l in range(1, self.L + 1))
+        check_memory(  # its parameters, their gradient, and the float64 draw of one W[l]
+            2 * self.n_params * self.dtype.itemsize + 8 * largest_W,
+            f"a network of layer sizes {list(n)}",
+        )
 
         names = self._hidden_activation_names(hidden_activation)
         self.hidden_activation = hidden_activation
@@ -175,7 +206,7 @@ class Network:
 
     @leaky_slope.setter
     def leaky_slope(self, slope: float) -> None:
-        self._leaky_slope = float(slope)
+        self._leaky_slope = check_finite("leaky_slope", slope)
         for g in self.g[1:]:
             if isinstance(g, LeakyReLU):
                 g.slope = self._leaky_slope
@@ -220,6 +251,11 @@ class Network:
         if isinstance(hidden_activation, str):
             get_activation(hidden_activation)  # a misspelt name is an error even if unused
             return [hidden_activation] * n_hidden
+        if not isinstance(hidden_activation, Sequence):
+            raise ConfigurationError(
+                "hidden_activation must be an activation name or a list of names (one per "
+                f"hidden layer), got {hidden_activation!r}"
+            )
         names = list(hidden_activation)
         if len(names) != n_hidden:
             raise ConfigurationError(
@@ -262,7 +298,8 @@ class Network:
         D = cache.D = masks or [None] * (self.L + 1)
         A[0] = X
         for l in range(1, self.L + 1):
-            np.matmul(self.W[l], A[l - 1], out=Z[l])  # F1: Z[l] = W[l] A[l-1] + b[l]
+            product = cache.input_product if l == 1 else np.matmul
+            product(self.W[l], A[l - 1], out=Z[l])  # F1: Z[l] = W[l] A[l-1] + b[l]
             Z[l] += self.b[l]
             if l == self.L:
                 self.output.activation(Z[l], out=A[l])  # F3: A[L] = g[L](Z[L])
@@ -301,7 +338,8 @@ class Network:
         Z, A, D, dA, G = cache.Z, cache.A, cache.D, cache.dA, cache.G
         dW, db = self.gradient_views(cache, grads)
         for l in range(self.L, 0, -1):
-            np.matmul(dZ, A[l - 1].T, out=dW[l])  # B2: dW[l] = dZ[l] A[l-1]^T
+            product = cache.input_product if l == 1 else np.matmul
+            product(dZ, A[l - 1].T, out=dW[l])  # B2: dW[l] = dZ[l] A[l-1]^T
             dZ.sum(axis=1, keepdims=True, out=db[l])  # B3: db[l] = sum_i dZ[l]
             if l > 1:
                 dA_prev = np.matmul(self.W[l].T, dZ, out=dA[l - 1])  # B4: dA[l-1] = W[l]^T dZ[l]

@@ -222,8 +222,39 @@ class IdentitySquaredError(Output):
         """Any finite real value is a valid regression target."""
 
 
+class ExpPoisson(IdentitySquaredError):
+    """Exponential output with the Poisson deviance, for counts and rates (``y >= 0``).
+
+    ``A[L] = exp(Z[L])``, the mean of a Poisson distribution, always positive. The cost is
+    half the Poisson deviance, ``J = 1/m sum_i [y log(y / a) - y + a]`` (eq. C5), zero when
+    ``a = y``; from the logit ``log a = z`` it is ``y log y - y + e^z - y z``. Its fused
+    ``dZ[L] = (A[L] - Y) / m`` is B1 again: ``dJ/da = (1 - y / a) / m`` and ``da/dz = a``.
+    Predictions and the ``R^2`` score are the regression output's.
+    """
+
+    name = "exp"
+    loss_name = "Poisson deviance"
+
+    def activation(self, Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        return np.exp(Z, out=out)  # F3: A[L] = e^Z[L]
+
+    def losses(self, Z: np.ndarray, Y: np.ndarray) -> np.ndarray:
+        # C5 from the logits: y log(y / e^z) - y + e^z = y log y - y z - y + e^z, with
+        # y log y = 0 at y = 0
+        y_log_y = Y * np.log(np.where(Y > 0, Y, 1))
+        return y_log_y - Y * Z - Y + np.exp(Z)
+
+    def check_targets(self, Y: np.ndarray) -> None:
+        if Y.size and Y.min() < 0:
+            raise DataError(
+                "targets for an exp (Poisson) output must be counts or rates >= 0; found "
+                f"{Y.min():g}"
+            )
+
+
 OUTPUTS: dict[str, type[Output]] = {
-    cls.name: cls for cls in (IdentitySquaredError, SigmoidCrossEntropy, SoftmaxCrossEntropy)
+    cls.name: cls
+    for cls in (IdentitySquaredError, SigmoidCrossEntropy, SoftmaxCrossEntropy, ExpPoisson)
 }
 
 

@@ -8,6 +8,7 @@ view of a C-ordered ``(m, n)`` row array), and raise :class:`~chainrule.errors.D
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -60,6 +61,54 @@ def check_instance(name: str, value: Any, expected: type, accepts: str) -> Any:
     raise ConfigurationError(f"{name} must be {accepts}; got {value!r}")
 
 
+def available_memory() -> int | None:
+    """Bytes of memory this process could still take (Linux ``MemAvailable``, else the
+    physical memory), or ``None`` where the system does not say."""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def format_bytes(n: float) -> str:
+    """``12.4 GiB``: a byte count in binary units."""
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if n < 1024 or unit == "PiB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} EiB"
+
+
+def check_memory(nbytes: int, what: str, error: type[Exception] = ConfigurationError) -> None:
+    """Refuse, before allocating, ``what`` that would take more memory than is available:
+    one ``error`` (a :class:`ConfigurationError` unless given) saying how much it needs."""
+    available = available_memory()
+    if available is not None and nbytes > available:
+        raise error(
+            f"{what} would need {format_bytes(nbytes)} of memory; this machine has "
+            f"{format_bytes(available)} available"
+        )
+
+
+def check_seed(name: str, seed: Any, *, limit: int | None = None) -> int | None:
+    """``seed`` if it is ``None`` or an integer ``0 <= seed`` (``< limit`` if given)."""
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        bound = f"from 0 to {limit - 1}" if limit else ">= 0 (or None)"
+        raise ConfigurationError(f"{name} must be an integer {bound}, got {seed!r}")
+    if limit is not None and seed >= limit:
+        raise ConfigurationError(f"{name} must be an integer from 0 to {limit - 1}, got {seed}")
+    return int(seed)
+
+
 def check_dtype(dtype: Any) -> np.dtype:
     """Return ``np.dtype(dtype)`` if it is float32 or float64."""
     try:
@@ -96,6 +145,19 @@ def check_positive(name: str, value: Any, *, allow_zero: bool = False) -> float:
     if not np.isfinite(number) or number < 0 or (number == 0 and not allow_zero):
         bound = ">= 0" if allow_zero else "> 0"
         raise ConfigurationError(f"{name} must be a finite number {bound}, got {value!r}")
+    return number
+
+
+def check_finite(name: str, value: Any) -> float:
+    """Return ``value`` as a float if it is a finite real number (``bool`` is refused)."""
+    if isinstance(value, (bool, str, bytes)):
+        raise ConfigurationError(f"{name} must be a finite number, got {value!r}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError(f"{name} must be a finite number, got {value!r}") from exc
+    if not np.isfinite(number):
+        raise ConfigurationError(f"{name} must be a finite number, got {value!r}")
     return number
 
 

@@ -33,7 +33,7 @@ class Dataset:
     @property
     def is_regression(self) -> bool:
         """Bundled data sets say; for files, real targets with a fractional part mean
-        regression and anything else classes (``--output identity`` overrides)."""
+        regression and anything else classes (``--output-activation identity`` overrides)."""
         if self.regression is not None:
             return self.regression
         return self.y.dtype.kind == "f" and not np.array_equal(self.y, np.round(self.y))

@@ -1,12 +1,19 @@
 """Model files: one ``.npz`` archive with a JSON header, readable without running code.
 
-Layout (format version 1):
+Layout (format version 2):
 
-* ``header.npy``: UTF-8 JSON as a ``uint8`` array: ``{"format": "chainrule", "version": 1,
+* ``header.npy``: UTF-8 JSON as a ``uint8`` array: ``{"format": "chainrule", "version": 2,
   "kind": "network" | estimator class name, "network": {architecture and hyper-parameters},
   "arrays": {name: {"shape", "dtype"}}, "training": {...} | null, "metadata": {...}}``;
 * ``theta.npy``: all parameters, flat, in the layout of :class:`~chainrule.core.Network`;
-* optional arrays named in the header (optimiser buffers of a checkpoint, feature scaling...).
+* optional arrays named in the header (optimiser buffers of a checkpoint, feature scaling,
+  the per-epoch history of a run...).
+
+The header holds descriptions only, never per-epoch records, so it stays small however long
+a run was; a header that would not fit the reader's limit is refused before anything is
+written. Version 2 differs from version 1 in that one respect (version 1 kept the history in
+the header's JSON) and in the kind of a file from ``chainrule train`` (``"model"``); files of
+version 1 load as before.
 
 The ``training`` dict and the ``metadata`` are plain data that higher layers define (the
 trainer's checkpoint state, the command line's data description); this module only stores
@@ -28,6 +35,7 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -37,9 +45,11 @@ import numpy as np
 from chainrule.core.network import Network, parameter_count
 from chainrule.errors import ChainruleError, ModelFileError
 from chainrule.io.atomic import atomic_write
+from chainrule.io.readers import read_npy_header, refuse_special_file
+from chainrule.io.schema import check_header
 
 FORMAT = "chainrule"
-VERSION = 1
+VERSION = 2
 MAX_HEADER_BYTES = 1 << 20
 NPY_HEADER_ALLOWANCE = 4096  # the .npy preamble before an array's data
 # chainrule writes arrays uncompressed; a compressed member may expand this much, no more
@@ -61,11 +71,28 @@ READ_ERRORS = (
 )
 
 
+@dataclass
+class FileExtras:
+    """What a higher layer stores beside a network: the file's ``kind`` (the loader that
+    builds it, see :func:`register_kind`), JSON ``metadata`` and named ``arrays``."""
+
+    kind: str = "network"
+    metadata: dict[str, Any] = field(default_factory=dict)
+    arrays: dict[str, np.ndarray] = field(default_factory=dict)
+
+
 def write_model_file(
     path: str | PathLike[str], header: Mapping[str, Any], arrays: Mapping[str, np.ndarray]
 ) -> None:
-    """Write ``arrays`` and the JSON ``header`` to ``path`` atomically."""
+    """Write ``arrays`` and the JSON ``header`` to ``path`` atomically.
+
+    A header the reader would refuse (over :data:`MAX_HEADER_BYTES`), or an array of a kind
+    it does not read, is a :class:`ModelFileError` before anything is written, so a save
+    never replaces a good file with one that cannot be loaded."""
     path = Path(path)
+    for name, a in arrays.items():
+        if not isinstance(a, np.ndarray) or a.dtype.kind not in "biuf" or a.dtype.hasobject:
+            raise ModelFileError(f"{path}: array {name!r} is not a numeric NumPy array")
     header = {
         **header,
         "format": FORMAT,
@@ -74,13 +101,23 @@ def write_model_file(
             name: {"shape": list(a.shape), "dtype": a.dtype.str} for name, a in arrays.items()
         },
     }
-    encoded = np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
+    try:
+        text = json.dumps(header)
+    except (TypeError, ValueError) as exc:
+        raise ModelFileError(f"{path}: the header cannot be written as JSON ({exc})") from None
+    encoded = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    if encoded.nbytes + NPY_HEADER_ALLOWANCE > MAX_HEADER_BYTES:
+        raise ModelFileError(
+            f"{path}: the header would take {encoded.nbytes} bytes, over the "
+            f"{MAX_HEADER_BYTES} a model file may have; store long records as arrays"
+        )
     atomic_write(path, lambda handle: np.savez(handle, header=encoded, **arrays))
 
 
 def read_model_file(path: str | PathLike[str]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """Read and check a model file; returns ``(header, arrays)``."""
     path = Path(path)
+    refuse_special_file(path, ModelFileError, "model file")
     try:
         archive = zipfile.ZipFile(path)
     except FileNotFoundError:
@@ -114,6 +151,10 @@ def _read_header(path: Path, archive: zipfile.ZipFile) -> dict[str, Any]:
         raise ModelFileError(f"{path}: the header claims {info.file_size} bytes; refusing to read")
     _check_expansion(path, info)
     with archive.open(info) as member:
+        shape, _, dtype = read_npy_header(member)
+    if dtype != np.uint8 or len(shape) != 1 or shape[0] > info.file_size:
+        raise ModelFileError(f"{path}: not a chainrule model file (malformed header)")
+    with archive.open(info) as member:
         raw = np.lib.format.read_array(member, allow_pickle=False)
     if raw.dtype != np.uint8 or raw.ndim != 1:
         raise ModelFileError(f"{path}: not a chainrule model file (malformed header)")
@@ -131,8 +172,16 @@ def _read_header(path: Path, archive: zipfile.ZipFile) -> dict[str, Any]:
             f"{path}: written by a newer chainrule (format version {version}); this version "
             f"reads format version {VERSION}: upgrade chainrule to load it"
         )
-    if not isinstance(header.get("arrays"), dict) or "theta" not in header["arrays"]:
+    try:
+        check_header(header)
+    except ModelFileError as exc:
+        raise ModelFileError(f"{path}: {exc}") from None
+    if "theta" not in header["arrays"]:
         raise ModelFileError(f"{path}: the model file is corrupted (no parameter array)")
+    metadata = header.get("metadata")
+    if version == 1 and header.get("kind") == "network" and isinstance(metadata, dict):
+        if isinstance(metadata.get("cli"), dict):
+            header["kind"] = "model"  # version 1 wrote the command line's models as networks
     return header
 
 
@@ -140,7 +189,12 @@ def _read_array(
     path: Path, archive: zipfile.ZipFile, name: str, spec: Any, header: dict[str, Any]
 ) -> np.ndarray:
     """Read one array after checking its declared shape and dtype against its stored size."""
-    shape, dtype = tuple(spec["shape"]), np.dtype(spec["dtype"])
+    try:
+        shape, dtype = tuple(spec["shape"]), np.dtype(spec["dtype"])
+    except (TypeError, ValueError, SyntaxError):
+        raise ModelFileError(
+            f"{path}: array {name!r} has an invalid dtype {spec['dtype']!r}"
+        ) from None
     if dtype.kind not in "biuf" or not all(isinstance(n, int) and n >= 0 for n in shape):
         raise ModelFileError(f"{path}: array {name!r} has an invalid description {spec!r}")
     nbytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
@@ -164,13 +218,7 @@ def _read_array(
         )
     _check_expansion(path, info)
     with archive.open(info) as member:
-        major, _ = np.lib.format.read_magic(member)
-        read_header = (
-            np.lib.format.read_array_header_1_0
-            if major == 1
-            else np.lib.format.read_array_header_2_0
-        )
-        stored_shape, _, stored_dtype = read_header(member)
+        stored_shape, _, stored_dtype = read_npy_header(member)
         if stored_shape != shape or stored_dtype != dtype:
             raise ModelFileError(
                 f"{path}: array {name!r} is stored as {stored_dtype}{list(stored_shape)}, not "
@@ -181,7 +229,16 @@ def _read_array(
 
 
 def _check_expansion(path: Path, info: zipfile.ZipInfo) -> None:
-    """Refuse a compressed member that would expand far beyond its stored size."""
+    """Refuse a member larger than the file holds (the zip directory's sizes are only
+    claims), or a compressed member that would expand far beyond its stored size."""
+    size = path.stat().st_size
+    if info.compress_size > size or (
+        info.compress_type == zipfile.ZIP_STORED and info.file_size != info.compress_size
+    ):
+        raise ModelFileError(
+            f"{path}: member {info.filename!r} claims {info.file_size} bytes, more than the "
+            f"file's {size}; the file is corrupted"
+        )
     if info.compress_type != zipfile.ZIP_STORED and info.file_size > MAX_EXPANSION * max(
         info.compress_size, 1 << 16
     ):
@@ -212,7 +269,9 @@ def save_network(
     training: Mapping[str, Any] | None = None,
     arrays: Mapping[str, np.ndarray] | None = None,
 ) -> None:
-    """Save ``net`` (and optional metadata, training state and arrays) to ``path``."""
+    """Save ``net`` (and optional metadata, training state and arrays) to ``path``.
+
+    ``kind`` names the loader that builds the file back (:func:`register_kind`)."""
     header = {
         "kind": kind,
         "network": net.config(),

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import gzip
 import math
+import stat
 import struct
 import warnings
 import zipfile
@@ -25,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.core.validation import check_memory, format_bytes
 from chainrule.errors import DataError
 
 IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
@@ -59,6 +61,7 @@ def read_table(
     With ``select``, only the rows ``select(number of rows)`` are read.
     """
     path = Path(path)
+    refuse_special_file(path, DataError, "data file")
     if not path.exists():
         raise DataError(f"{path}: no such file")
     if path.is_dir():
@@ -73,40 +76,88 @@ def read_table(
     raise DataError(f"{path}: unknown data format; use .csv, .npz or MNIST IDX files")
 
 
+def refuse_special_file(path: Path, error: type[Exception], what: str) -> None:
+    """Refuse, before opening it, a path that exists but is neither a regular file nor a
+    folder: a FIFO or a device would block the reader or never end."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return  # missing or unreadable: the reader says which
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        raise error(f"{path}: is not a regular file (a FIFO, socket or device); give a {what}")
+
+
 def _open_text(path: Path):
+    # utf-8-sig: a byte-order mark (Excel writes one) is not part of the first column's name
     if path.name.lower().endswith(".gz"):
-        return gzip.open(path, "rt", encoding="utf-8", newline="")
-    return path.open(encoding="utf-8", newline="")
+        return gzip.open(path, "rt", encoding="utf-8-sig", newline="")
+    return path.open(encoding="utf-8-sig", newline="")
 
 
-def _csv_rows(path: Path, select: Select | None) -> tuple[list[list[str]], range, int]:
-    """The header and the selected data rows (blank lines skipped), their range and the
-    number of data rows in the file. Selecting scans the file twice and keeps only the
-    selected rows."""
+def _is_blank(row: list[str]) -> bool:
+    return not row or (len(row) == 1 and not row[0].strip())
+
+
+def _csv_rows(path: Path, select: Select | None) -> tuple[list[list[str]], list[int], range, int]:
+    """The header and the selected data rows (blank lines skipped), the line number of each
+    of those rows, their range and the number of data rows in the file. Selecting scans the
+    file twice and keeps only the selected rows."""
     try:
         if select is None:
+            rows, lines = [], []
             with _open_text(path) as handle:
-                rows = [row for row in csv.reader(handle) if row]
-            return rows, range(max(len(rows) - 1, 0)), max(len(rows) - 1, 0)
+                reader = csv.reader(handle)
+                for row in reader:
+                    if not _is_blank(row):
+                        rows.append(row)
+                        lines.append(reader.line_num)
+            return rows, lines, range(max(len(rows) - 1, 0)), max(len(rows) - 1, 0)
         with _open_text(path) as handle:
-            total = max(sum(1 for row in csv.reader(handle) if row) - 1, 0)
+            total = max(sum(1 for row in csv.reader(handle) if not _is_blank(row)) - 1, 0)
         chosen = select(total)
         kept: list[list[str]] = []
+        kept_lines: list[int] = []
         with _open_text(path) as handle:
             index = -1  # the header
-            for row in csv.reader(handle):
-                if not row:
+            reader = csv.reader(handle)
+            for row in reader:
+                if _is_blank(row):
                     continue
                 if index < 0 or index in chosen:
                     kept.append(row)
+                    kept_lines.append(reader.line_num)
                 index += 1
                 if index >= chosen.stop:
                     break
-        return kept, chosen, total
+        return kept, kept_lines, chosen, total
     except UnicodeDecodeError:
         raise DataError(f"{path}: not a text CSV file (it is not UTF-8)") from None
     except (OSError, csv.Error) as exc:
         raise DataError(f"{path}: cannot read as CSV ({exc})") from None
+
+
+def _check_header(path: Path, header: list[str]) -> None:
+    """Refuse a header row that is not one: an unnamed column, or cells that are all numbers
+    (a file without a header would otherwise lose its first row to the column names)."""
+    for number, name in enumerate(header, start=1):
+        if not name:
+            raise DataError(
+                f"{path}: column {number} has no name in the header row (pandas writes its "
+                "index so: save with index=False, or name the column)"
+            )
+    if all(_is_number(name) for name in header):
+        raise DataError(
+            f"{path}: the first row ({', '.join(header[:4])}{', ...' if len(header) > 4 else ''}) "
+            "holds only numbers: the file has no header row. Add one that names the columns"
+        )
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 class _NotForNumPy(Exception):
@@ -169,6 +220,7 @@ def _read_csv_with_numpy(
         header, skip, chosen, total = _csv_layout(path, select)
     except (UnicodeDecodeError, OSError, csv.Error, StopIteration):
         raise _NotForNumPy from None
+    _check_header(path, header)
     if len(header) < 2 or len(set(header)) != len(header):
         raise _NotForNumPy
     target_name = header[-1] if target is None else target
@@ -190,9 +242,14 @@ def _read_csv_with_numpy(
             warnings.simplefilter("error")  # "empty input" and the like: the line reader says
             table = np.loadtxt(
                 path, delimiter=",", skiprows=skip, max_rows=max_rows,
-                dtype=dtype, converters=converters, quotechar='"', ndmin=2, encoding="utf-8",
+                dtype=dtype, converters=converters, quotechar='"', ndmin=2, encoding="utf-8-sig",
             )  # fmt: skip
-    except (ValueError, UnicodeDecodeError, UserWarning, OSError, EOFError):
+    except (ValueError, UnicodeDecodeError, UserWarning, OSError, EOFError) as exc:
+        # NumPy reports anything a converter raises as a ValueError, a signal's exception
+        # (Ctrl-C, SIGTERM) included: that one is not the file's fault, and must go on
+        stopped = exc.__cause__ or exc.__context__
+        if isinstance(stopped, (KeyboardInterrupt, SystemExit)):
+            raise stopped from None
         raise _NotForNumPy from None
     if table.shape[1] != len(header) or not len(table):
         raise _NotForNumPy
@@ -216,11 +273,11 @@ def _read_csv_by_line(
     path: Path, target: str | None, require_target: bool, select: Select | None
 ) -> Table:
     """The line-by-line reader: slower and hungrier, but it names the cell that is wrong."""
-    rows, chosen, total = _csv_rows(path, select)
+    rows, lines, chosen, total = _csv_rows(path, select)
     if not rows:
         raise DataError(f"{path}: the file is empty")
-    header, body = [h.strip() for h in rows[0]], rows[1:]
-    first = chosen.start + 2  # the line number of body[0], counting the header as line 1
+    header, body, lines = [h.strip() for h in rows[0]], rows[1:], lines[1:]
+    _check_header(path, header)
     if len(header) < 2:
         raise DataError(f"{path}: needs a header row with at least one feature and a target column")
     if not total:
@@ -230,20 +287,20 @@ def _read_csv_by_line(
     target_name = header[-1] if target is None else target
     if target_name not in header and not require_target:
         X = np.empty((len(body), len(header)))
-        for number, row in enumerate(body, start=first):
+        for number, row in zip(lines, body, strict=True):
             if len(row) != len(header):
                 raise DataError(
                     f"{path}: line {number} has {len(row)} fields but the header has {len(header)}"
                 )
         for i, name in enumerate(header):
-            X[:, i] = _numeric_column(path, name, [row[i] for row in body], first)
+            X[:, i] = _numeric_column(path, name, [row[i] for row in body], lines)
         return Table(X, np.array([]), header, target_name, chosen, total, named=True)
     if target_name not in header:
         raise DataError(
             f"{path}: no column named {target_name!r}; the columns are: {', '.join(header)}"
         )
     target_index = header.index(target_name)
-    for number, row in enumerate(body, start=first):
+    for number, row in zip(lines, body, strict=True):
         if len(row) != len(header):
             raise DataError(
                 f"{path}: line {number} has {len(row)} fields but the header has {len(header)}"
@@ -251,14 +308,14 @@ def _read_csv_by_line(
     feature_index = [i for i in range(len(header)) if i != target_index]
     X = np.empty((len(body), len(feature_index)))
     for column, i in enumerate(feature_index):
-        X[:, column] = _numeric_column(path, header[i], [row[i] for row in body], first)
+        X[:, column] = _numeric_column(path, header[i], [row[i] for row in body], lines)
     raw_target = [row[target_index].strip() for row in body]
-    for number, value in enumerate(raw_target, start=first):
+    for number, value in zip(lines, raw_target, strict=True):
         if value == "":
             raise DataError(f"{path}: column {target_name!r}, line {number}: missing value")
     y = _labels(raw_target)
     if y.dtype.kind == "f" and not np.isfinite(y).all():
-        row = int(np.argmin(np.isfinite(y))) + first
+        row = lines[int(np.argmin(np.isfinite(y)))]
         raise DataError(f"{path}: column {target_name!r}, line {row}: value is not finite")
     names = [header[i] for i in feature_index]
     return Table(X, y, names, target_name, chosen, total, named=True)
@@ -275,11 +332,11 @@ def _labels(cells: list[str]) -> np.ndarray:
     return np.array(cells)
 
 
-def _numeric_column(path: Path, name: str, cells: list[str], first: int = 2) -> np.ndarray:
-    """The cells as numbers; ``first`` is the line number of ``cells[0]``."""
+def _numeric_column(path: Path, name: str, cells: list[str], lines: list[int]) -> np.ndarray:
+    """The cells as numbers; ``lines[i]`` is the line number of ``cells[i]`` in the file."""
     values = np.empty(len(cells))
-    for row, cell in enumerate(cells):
-        text, line = cell.strip(), row + first
+    for row, (cell, line) in enumerate(zip(cells, lines, strict=True)):
+        text = cell.strip()
         if text == "":
             raise DataError(f"{path}: column {name!r}, line {line}: missing value")
         try:
@@ -306,6 +363,7 @@ def read_npz(
     """
     path = Path(path)
     try:
+        _check_npz_sizes(path)
         with np.load(path, allow_pickle=False) as archive:
             needed = ("X", "y") if require_target else ("X",)
             missing = [key for key in needed if key not in archive.files]
@@ -341,14 +399,46 @@ def read_npz(
     return Table(X.astype(dtype, copy=False), y, names, "y", rows, total)
 
 
+# deflate expands at most about 1032:1; np.savez writes stored members, savez_compressed deflate
+MAX_EXPANSION = {zipfile.ZIP_STORED: 1, zipfile.ZIP_DEFLATED: 1032}
+
+
+def read_npy_header(member: Any) -> tuple[tuple[int, ...], bool, np.dtype]:
+    """``(shape, fortran_order, dtype)`` from the ``.npy`` header at the start of ``member``,
+    leaving it positioned at the data: what an array claims, read before it is allocated."""
+    version = np.lib.format.read_magic(member)
+    if version == (1, 0):
+        return np.lib.format.read_array_header_1_0(member)
+    return np.lib.format.read_array_header_2_0(member)
+
+
+def _check_npz_sizes(path: Path) -> None:
+    """Refuse an archive whose ``X`` or ``y`` declares more data than the file can hold (or
+    than memory can take), before anything of that size is allocated."""
+    size = path.stat().st_size
+    with zipfile.ZipFile(path) as archive:
+        for name in ("X", "y"):
+            try:
+                info = archive.getinfo(f"{name}.npy")
+            except KeyError:
+                continue
+            with archive.open(info) as member:
+                shape, _, dtype = read_npy_header(member)
+            nbytes = math.prod(shape) * dtype.itemsize
+            stored = min(info.compress_size, size)
+            holds = stored * MAX_EXPANSION.get(info.compress_type, 1 << 20)
+            if nbytes > holds:
+                raise DataError(
+                    f"{path}: {name!r} declares shape {shape} of {dtype} ({format_bytes(nbytes)}) "
+                    f"but the file ({format_bytes(size)}) cannot hold it; it is corrupted"
+                )
+            check_memory(nbytes, f"{path}: {name!r} of shape {shape}", DataError)
+
+
 def _npz_rows(path: Path, select: Select) -> tuple[np.ndarray, tuple[range, int]]:
     """The selected rows of ``X`` in an NPZ archive, read by seeking in its ``X.npy``."""
     with zipfile.ZipFile(path) as archive, archive.open("X.npy") as member:
-        version = np.lib.format.read_magic(member)
-        if version == (1, 0):
-            shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(member)
-        else:
-            shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(member)
+        shape, fortran_order, dtype = read_npy_header(member)
         if len(shape) != 2 or fortran_order or dtype.hasobject:
             member.seek(0)
             X = np.lib.format.read_array(member, allow_pickle=False)
@@ -378,7 +468,8 @@ def read_idx(path: str | Path, select: Select | None = None) -> np.ndarray:
 
 def _read_idx(path: Path, select: Select | None) -> tuple[np.ndarray, int]:
     """The (selected items of the) array in an IDX file, and its number of items."""
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    compressed = path.name.lower().endswith(".gz")
+    opener = gzip.open if compressed else open
     try:
         with opener(path, "rb") as handle:
             magic = handle.read(4)
@@ -390,10 +481,17 @@ def _read_idx(path: Path, select: Select | None) -> tuple[np.ndarray, int]:
                 raise DataError(f"{path}: IDX header is truncated")
             shape = struct.unpack(f">{ndim}I", dims)
             item_bytes = math.prod(shape[1:]) * dtype.itemsize
+            expected = shape[0] * item_bytes
+            if not compressed and expected != path.stat().st_size - 4 - 4 * ndim:
+                raise DataError(
+                    f"{path}: the IDX header promises {expected} bytes of data for shape "
+                    f"{shape} but the file holds {path.stat().st_size - 4 - 4 * ndim}"
+                )
             chosen = range(shape[0]) if select is None else select(shape[0])
+            check_memory(len(chosen) * item_bytes, f"{path}: the IDX data {shape}", DataError)
             if chosen.start:
                 handle.seek(4 + 4 * ndim + chosen.start * item_bytes)
-            body = handle.read(len(chosen) * item_bytes)
+            body = _read_at_most(handle, len(chosen) * item_bytes)
             rest = len(handle.read(1)) if chosen.stop == shape[0] else 0
     except (OSError, EOFError) as exc:
         raise DataError(f"{path}: cannot read ({exc})") from None
@@ -406,6 +504,19 @@ def _read_idx(path: Path, select: Select | None) -> tuple[np.ndarray, int]:
         )
     array = np.frombuffer(body, dtype=dtype).reshape(len(chosen), *shape[1:])
     return array.astype(dtype.newbyteorder("=")), shape[0]
+
+
+def _read_at_most(handle: Any, n: int, chunk: int = 1 << 24) -> bytes:
+    """Up to ``n`` bytes, read a chunk at a time: a header that promises more data than the
+    (compressed) file holds costs only what the file has, never an allocation of ``n``."""
+    parts, left = [], n
+    while left > 0:
+        part = handle.read(min(chunk, left))
+        if not part:
+            break
+        parts.append(part)
+        left -= len(part)
+    return b"".join(parts)
 
 
 def read_idx_pair(
@@ -438,6 +549,7 @@ def read_idx_pair(
         if not require_target:
             return Table(X, np.array([]), names, "label", chosen, total)
         raise DataError(f"{labels_path}: no such labels file (for the images in {path})")
+    refuse_special_file(labels_path, DataError, "labels file")
     y, n_labels = _read_idx(labels_path, select and (lambda m: chosen))
     if y.ndim != 1 or n_labels != total:
         raise DataError(

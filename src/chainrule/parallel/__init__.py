@@ -2,6 +2,7 @@
 
 from chainrule.parallel.mpi import (
     DataParallel,
+    Ranks,
     Shard,
     gather_columns,
     launched_size,
@@ -9,4 +10,12 @@ from chainrule.parallel.mpi import (
     world,
 )
 
-__all__ = ["DataParallel", "Shard", "gather_columns", "launched_size", "shard_rows", "world"]
+__all__ = [
+    "DataParallel",
+    "Ranks",
+    "Shard",
+    "gather_columns",
+    "launched_size",
+    "shard_rows",
+    "world",
+]

@@ -24,6 +24,7 @@ import numpy as np
 from chainrule.core.network import Cache, Network
 from chainrule.core.validation import check_instance
 from chainrule.errors import ConfigurationError
+from chainrule.extras import install_command
 from chainrule.train.steps import StepStrategy
 
 #: Environment variables through which MPI launchers tell a process how many ranks there are:
@@ -40,9 +41,49 @@ def launched_size() -> int:
     return 1
 
 
-def world() -> Any | None:
-    """``MPI.COMM_WORLD`` when this process is one of several started by ``mpiexec``, else
-    ``None`` (a single process never needs MPI, or mpi4py)."""
+class Ranks:
+    """The processes of one ``mpiexec`` run, as the layers above see them: one typed object
+    instead of a bare communicator.
+
+    ``rank`` and ``size`` say who this process is; ``lead`` is rank 0, which alone reports
+    and writes files; :meth:`sum` and :meth:`gather` are the two collectives the command line
+    needs (a sum over every rank, and every rank's value in rank order); :meth:`rows` is this
+    rank's block of ``m`` rows; :meth:`strategy` the data-parallel step strategy on this
+    rank's examples. ``comm`` is the mpi4py communicator underneath.
+    """
+
+    def __init__(self, comm: Any) -> None:
+        self.comm = comm
+        self.rank, self.size = comm.Get_rank(), comm.Get_size()
+
+    @property
+    def lead(self) -> bool:
+        return self.rank == 0
+
+    def sum(self, value: Any) -> Any:
+        """``value`` summed over every rank (numbers or NumPy arrays), on every rank."""
+        return self.comm.allreduce(value)
+
+    def gather(self, value: Any) -> list[Any]:
+        """Every rank's ``value``, in rank order, on every rank."""
+        return self.comm.allgather(value)
+
+    def rows(self, m: int) -> range:
+        """This rank's rows of ``m`` (:func:`shard_rows`)."""
+        return shard_rows(m, self.rank, self.size)
+
+    def strategy(self, rows: Any = None) -> DataParallel:
+        """The :class:`DataParallel` step strategy for this rank's examples ``rows``."""
+        return DataParallel(self.comm, rows)
+
+    def abort(self, code: int) -> None:
+        """End every rank of the run (one rank's error must not leave the others waiting)."""
+        self.comm.Abort(code)
+
+
+def world() -> Ranks | None:
+    """The :class:`Ranks` of ``MPI.COMM_WORLD`` when this process is one of several started
+    by ``mpiexec``, else ``None`` (a single process never needs MPI, or mpi4py)."""
     if launched_size() <= 1:
         return None
     try:
@@ -50,9 +91,9 @@ def world() -> Any | None:
     except ImportError:
         raise ConfigurationError(
             f"started by an MPI launcher with {launched_size()} processes, but mpi4py is not "
-            "installed: pip install 'chainrule[mpi]'"
+            f"installed: {install_command('mpi')}"
         ) from None
-    return MPI.COMM_WORLD
+    return Ranks(MPI.COMM_WORLD)
 
 
 def shard_rows(m: int, rank: int, size: int) -> range:

@@ -18,7 +18,7 @@ class Schedule:
 
     name: ClassVar[str] = "constant"
 
-    def rate(self, alpha_0: float, current: float, epochs_done: int) -> float:
+    def rate(self, initial: float, current: float, epochs_done: int) -> float:
         """The learning rate for the next epoch."""
         return current
 
@@ -46,8 +46,8 @@ class StepDecay(Schedule):
         self.step_size = check_positive_int("step_size", step_size)
         self.gamma = check_positive("gamma", gamma)
 
-    def rate(self, alpha_0: float, current: float, epochs_done: int) -> float:
-        return alpha_0 * self.gamma ** (epochs_done // self.step_size)
+    def rate(self, initial: float, current: float, epochs_done: int) -> float:
+        return initial * self.gamma ** (epochs_done // self.step_size)
 
     def hyperparameters(self) -> dict[str, Any]:
         return {"step_size": self.step_size, "gamma": self.gamma}
@@ -61,8 +61,8 @@ class ExponentialDecay(Schedule):
     def __init__(self, gamma: float = 0.99) -> None:
         self.gamma = check_positive("gamma", gamma)
 
-    def rate(self, alpha_0: float, current: float, epochs_done: int) -> float:
-        return alpha_0 * self.gamma**epochs_done
+    def rate(self, initial: float, current: float, epochs_done: int) -> float:
+        return initial * self.gamma**epochs_done
 
     def hyperparameters(self) -> dict[str, Any]:
         return {"gamma": self.gamma}
@@ -71,7 +71,8 @@ class ExponentialDecay(Schedule):
 class Adaptive(Schedule):
     """Keep the rate while the run improves; divide it by ``factor`` each time it stalls.
 
-    Training stops once the rate would fall below ``min_rate``.
+    A stall that finds the rate already at or below ``min_rate`` stops training, as
+    scikit-learn's ``learning_rate="adaptive"`` does (so the last rate used may be below it).
     """
 
     name = "adaptive"
@@ -81,8 +82,7 @@ class Adaptive(Schedule):
         self.min_rate = check_positive("min_rate", min_rate)
 
     def on_stall(self, current: float) -> float | None:
-        lowered = current / self.factor
-        return None if lowered < self.min_rate else lowered
+        return None if current <= self.min_rate else current / self.factor
 
     def hyperparameters(self) -> dict[str, Any]:
         return {"factor": self.factor, "min_rate": self.min_rate}

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.core.network import Cache, Network
+from chainrule.core.network import Cache, Network, dense_product
 
 
 class StepStrategy:
@@ -28,6 +28,9 @@ class StepStrategy:
     weight, which carries no gradient. ``writes_files`` says whether this process writes
     checkpoints. :meth:`cost` is the cost the trainer reports (also for validation data):
     by default the network's ``J``; an estimator that reports on another scale overrides it.
+    :meth:`check_data` validates what the trainer is given and :meth:`forward` is the
+    forward pass the trainer's validation record uses; a strategy for inputs other than
+    NumPy arrays (scipy.sparse, in :mod:`chainrule.sklearn.sparse`) overrides both.
     """
 
     grads: np.ndarray
@@ -42,6 +45,16 @@ class StepStrategy:
     def cost(self, net: Network, cache: Cache, Y: np.ndarray, w: np.ndarray | None) -> float:
         """The reported cost of a forward pass: ``J`` (C1 to C4 and R1)."""
         return net.batch_cost(cache, Y, w)
+
+    def check_data(
+        self, net: Network, X: Any, Y: Any, w: Any = None
+    ) -> tuple[Any, np.ndarray, np.ndarray | None]:
+        """``X`` ``(n[0], m)``, ``Y`` ``(n[L], m)``, weights ``(1, m)``: validated for ``net``."""
+        return net.check_data(X, Y, w)
+
+    def forward(self, net: Network, X: Any) -> Cache:
+        """Forward propagation on all of ``X`` ``(n[0], m)``, without dropout."""
+        return net.forward_pass(X)
 
 
 class LocalGradient(StepStrategy):
@@ -61,8 +74,12 @@ class LocalGradient(StepStrategy):
         X, Y = self.X[:, columns], self.Y[:, columns]
         m = X.shape[1]
         if m not in self._caches:
-            self._caches[m] = Cache(net.layer_sizes, m, net.dtype)
+            self._caches[m] = Cache(net.layer_sizes, m, net.dtype, self.input_product(X))
         cache = net.forward_pass(X, self._caches[m], net.dropout_masks(m))
         cost = self.cost(net, cache, Y, w)
         net.batch_gradient(cache, Y, self.grads, w)
         return cost, m if w is None else float(w.sum())
+
+    def input_product(self, X: Any) -> Any:
+        """How F1 and B2 multiply with the input ``X``: NumPy's ``matmul``."""
+        return dense_product

@@ -21,9 +21,19 @@ from chainrule.core.validation import (
     check_positive,
     check_positive_int,
 )
-from chainrule.errors import ConfigurationError, ModelFileError, TrainingDivergedError
-from chainrule.io.modelfile import network_from_file, read_model_file, save_network
-from chainrule.train.checkpoint import extra_arrays, restore_training_state, training_state
+from chainrule.errors import (
+    ChainruleError,
+    ConfigurationError,
+    ModelFileError,
+    TrainingDivergedError,
+)
+from chainrule.io.modelfile import FileExtras, network_from_file, read_model_file, save_network
+from chainrule.train.checkpoint import (
+    TrainingState,
+    extra_arrays,
+    read_training_state,
+    training_state,
+)
 from chainrule.train.history import History
 from chainrule.train.optimizers import GradientDescent, Optimizer
 from chainrule.train.schedules import Schedule, get_schedule
@@ -49,9 +59,14 @@ class Trainer:
     optimizer:
         Any :class:`~chainrule.train.optimizers.Optimizer`; default plain gradient descent, 0.1.
     batch_size:
-        ``None`` for full batch (the seed's algorithm), else the mini-batch size.
+        ``None`` for full batch (the seed's algorithm), the mini-batch size, or ``"auto"``:
+        ``min(200, m)`` for the ``m`` examples of each :meth:`fit` (scikit-learn's rule).
     shuffle:
         Reshuffle the examples every epoch (seeded by the network's generator).
+    order:
+        Where a shuffled epoch's order comes from: ``order(m)`` returns a permutation of
+        ``range(m)``. Default: ``net.rng.permutation(m)``. The estimators pass scikit-learn's
+        shuffle, so the same ``random_state`` visits the examples in scikit-learn's order.
     schedule:
         A :class:`~chainrule.train.schedules.Schedule` or its name; default constant.
     clip_norm:
@@ -68,11 +83,20 @@ class Trainer:
         stops training.
     checkpoint, checkpoint_every:
         Write a resumable model file to ``checkpoint`` every ``checkpoint_every`` epochs.
+    checkpoint_extras:
+        A :class:`~chainrule.io.modelfile.FileExtras`: the kind, metadata and arrays every
+        checkpoint stores beside the network (a :class:`chainrule.Model`'s ``file_extras()``
+        makes a checkpoint that loads as that model).
     strategy:
         How a mini-batch's gradient is computed (:mod:`chainrule.train.steps`): by default
         in this process; :class:`chainrule.parallel.DataParallel` sums it over MPI ranks,
         each holding a shard of the examples. Only a strategy that ``writes_files`` writes
         checkpoints.
+
+    Every argument is checked here and fixed for the trainer's life: the callbacks, the
+    checkpoint settings, the strategy and the batch-size policy are read-only properties.
+    What changes as it trains is :attr:`state` (a
+    :class:`~chainrule.train.checkpoint.TrainingState`), the optimiser and the network.
     """
 
     def __init__(
@@ -80,8 +104,9 @@ class Trainer:
         net: Network,
         optimizer: Optimizer | None = None,
         *,
-        batch_size: int | None = None,
+        batch_size: int | str | None = None,
         shuffle: bool = True,
+        order: Callable[[int], np.ndarray] | None = None,
         schedule: Schedule | str | None = None,
         clip_norm: float | None = None,
         patience: int | None = None,
@@ -90,20 +115,25 @@ class Trainer:
         callbacks: Sequence[Callback] = (),
         checkpoint: str | PathLike[str] | None = None,
         checkpoint_every: int = 0,
+        checkpoint_extras: FileExtras | None = None,
         strategy: StepStrategy | None = None,
     ) -> None:
         self.net = check_instance("net", net, Network, "a chainrule Network")
-        self.strategy = strategy or LocalGradient()
+        self._strategy = check_instance(
+            "strategy", strategy or LocalGradient(), StepStrategy, "a chainrule StepStrategy"
+        )
         self.optimizer = check_instance(
             "optimizer",
             optimizer or GradientDescent(0.1),
             Optimizer,
             "an optimizer such as chainrule.Adam(0.001)",
         )
-        self.batch_size = (
-            None if batch_size is None else check_positive_int("batch_size", batch_size)
-        )
+        if batch_size is None or batch_size == AUTO_BATCH:
+            self._batch_size = batch_size
+        else:
+            self._batch_size = check_positive_int("batch_size", batch_size)
         self.shuffle = bool(shuffle)
+        self.order = order
         if isinstance(schedule, str):
             schedule = get_schedule(schedule)
         self.schedule = check_instance(
@@ -119,24 +149,85 @@ class Trainer:
         )
         self.tol = check_positive("tol", tol, allow_zero=True)
         self.restore_best = bool(restore_best)
-        self.callbacks = list(callbacks)
-        if not all(callable(callback) for callback in self.callbacks):
+        self._callbacks = tuple(callbacks)
+        if not all(callable(callback) for callback in self._callbacks):
             raise ConfigurationError("callbacks must be functions callback(net, epoch, history)")
-        self.checkpoint = checkpoint
-        self.checkpoint_every = check_positive_int(
+        self._checkpoint = checkpoint
+        self._checkpoint_every = check_positive_int(
             "checkpoint_every", checkpoint_every, allow_zero=True
         )
-        if self.checkpoint_every and checkpoint is None:
+        if self._checkpoint_every and checkpoint is None:
             raise ConfigurationError("checkpoint_every needs a checkpoint path")
-
-        self.alpha_0 = self.optimizer.learning_rate
-        self.history = History()
-        self.epochs_done = 0
-        self.best_score = -math.inf
-        self.best_theta: np.ndarray | None = None
-        self.no_improvement = 0
-        self.checkpoint_extras: tuple[dict[str, Any], dict[str, np.ndarray]] = ({}, {})
+        self._checkpoint_extras = check_instance(
+            "checkpoint_extras",
+            checkpoint_extras or FileExtras(),
+            FileExtras,
+            "a chainrule.io.modelfile.FileExtras(kind, metadata, arrays)",
+        )
+        self.initial_learning_rate = self.optimizer.learning_rate
+        self.state = TrainingState()
         self._draws = True
+
+    @classmethod
+    def from_state(
+        cls,
+        net: Network,
+        optimizer: Optimizer | None,
+        state: TrainingState,
+        **settings: Any,
+    ) -> Trainer:
+        """A trainer that continues ``state`` (a resumed checkpoint, or an estimator's warm
+        start with a fresh ``optimizer``); ``settings`` are the constructor's keywords."""
+        trainer = cls(net, optimizer, **settings)
+        trainer.state = check_instance(
+            "state", state, TrainingState, "a chainrule.train.checkpoint.TrainingState"
+        )
+        if state.initial_learning_rate is not None:
+            trainer.initial_learning_rate = float(state.initial_learning_rate)
+        return trainer
+
+    @property
+    def batch_size(self) -> int | str | None:
+        """``None`` (full batch), a size, or ``"auto"``: ``min(200, m)`` for each ``fit``'s
+        ``m``, as scikit-learn chooses."""
+        return self._batch_size
+
+    @property
+    def callbacks(self) -> tuple[Callback, ...]:
+        return self._callbacks
+
+    @property
+    def checkpoint(self) -> str | PathLike[str] | None:
+        return self._checkpoint
+
+    @property
+    def checkpoint_every(self) -> int:
+        return self._checkpoint_every
+
+    @property
+    def checkpoint_extras(self) -> FileExtras:
+        """What every checkpoint stores beside the network and the training state."""
+        return self._checkpoint_extras
+
+    @property
+    def strategy(self) -> StepStrategy:
+        return self._strategy
+
+    @property
+    def history(self) -> History:
+        return self.state.history
+
+    @property
+    def epochs_done(self) -> int:
+        return self.state.epochs_done
+
+    def batch_for(self, m: int) -> int:
+        """The mini-batch size of a ``fit`` on ``m`` examples."""
+        if self._batch_size is None:
+            return m
+        if self._batch_size == AUTO_BATCH:
+            return min(AUTO_BATCH_SIZE, m)
+        return min(self._batch_size, m)
 
     # ------------------------------------------------------------------ the loop
 
@@ -170,7 +261,7 @@ class Trainer:
         if validation is not None:
             validation = self._checked(*validation)
         m = self.strategy.bind(self.net, X, Y, w)
-        batch = m if self.batch_size is None else min(self.batch_size, m)
+        batch = self.batch_for(m)
         # whether an epoch draws from the network's generator (shuffling, dropout masks)
         self._draws = bool((self.shuffle and batch < m) or self.net.dropout)
         boundary = self._snapshot()  # the state after the last completed epoch
@@ -183,14 +274,16 @@ class Trainer:
             self.history.stop_reason = "interrupted"
             raise
         self.history.stop_reason = stop or "epochs"
-        if validation is not None and self.restore_best and self.best_theta is not None:
-            self.net.theta[...] = self.best_theta
+        best = self.state.best_theta
+        if validation is not None and self.restore_best and best is not None:
+            self.net.theta[...] = best
         return self.history
 
     def _checked(
         self, X: Any, Y: Any, w: Any = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        return self.net.check_data(X, Y, None if w is None else np.asarray(w).reshape(-1))
+        weights = None if w is None else np.asarray(w).reshape(-1)
+        return self.strategy.check_data(self.net, X, Y, weights)
 
     def _epochs(
         self,
@@ -204,7 +297,7 @@ class Trainer:
         net = self.net
         stop = None
         for _ in range(epochs):
-            epoch = self.epochs_done + 1
+            epoch = self.state.epochs_done + 1
             cost = self._run_epoch(m, batch)
             # one sum (in float64, so large finite parameters cannot overflow it) checks theta
             if not (math.isfinite(cost) and math.isfinite(net.theta.sum(dtype=np.float64))):
@@ -215,7 +308,7 @@ class Trainer:
                     f"(last finite cost: {previous}); try a lower learning rate. The "
                     "network keeps the parameters of the last finite epoch."
                 )
-            self.epochs_done = epoch
+            self.state.epochs_done = epoch
             self._record(cost, validation)
             stop = self._end_of_epoch(validation is not None)
             if any([callback(net, epoch, self.history) is True for callback in self.callbacks]):
@@ -232,7 +325,9 @@ class Trainer:
         the optimiser's step (eq. U1 for plain gradient descent). Returns the mean of the
         batch costs, weighted by the batches' weights."""
         net, gradient, grads = self.net, self.strategy, self.strategy.grads
-        order = net.rng.permutation(m) if self.shuffle and batch < m else None
+        order = None
+        if self.shuffle and batch < m:
+            order = net.rng.permutation(m) if self.order is None else self.order(m)
         total = weight = 0.0
         for columns in batches(m, batch, order):
             result = gradient(columns)
@@ -251,15 +346,16 @@ class Trainer:
     def _snapshot(self) -> dict[str, Any]:
         """Everything an epoch changes, to go back to if the next one is interrupted (taken
         after every epoch, so kept cheap: the generator's state only when an epoch draws)."""
+        state = self.state
         return {
             "theta": self.net.theta.copy(),
             "optimizer": self.optimizer.snapshot(),
             "rng": self.net.rng.bit_generator.state if self._draws else None,
-            "epochs_done": self.epochs_done,
-            "recorded": len(self.history.cost),
-            "dynamics": len(self.history.dynamics),
-            "best": (self.best_score, self.best_theta, self.history.best_epoch),
-            "no_improvement": self.no_improvement,
+            "epochs_done": state.epochs_done,
+            "recorded": len(state.history.cost),
+            "dynamics": len(state.history.dynamics),
+            "best": (state.best_score, state.best_theta, state.history.best_epoch),
+            "no_improvement": state.no_improvement,
         }
 
     def _restore(self, snapshot: dict[str, Any]) -> None:
@@ -267,7 +363,8 @@ class Trainer:
         self.optimizer.restore(snapshot["optimizer"])
         if snapshot["rng"] is not None:
             self.net.rng.bit_generator.state = snapshot["rng"]
-        self.epochs_done = snapshot["epochs_done"]
+        state = self.state
+        state.epochs_done = snapshot["epochs_done"]
         for record in (
             self.history.cost,
             self.history.learning_rate,
@@ -276,40 +373,41 @@ class Trainer:
         ):
             del record[snapshot["recorded"] :]
         del self.history.dynamics[snapshot["dynamics"] :]
-        self.best_score, self.best_theta, self.history.best_epoch = snapshot["best"]
-        self.no_improvement = snapshot["no_improvement"]
+        state.best_score, state.best_theta, state.history.best_epoch = snapshot["best"]
+        state.no_improvement = snapshot["no_improvement"]
 
     def _record(self, cost: float, validation: Validation | None) -> None:
         self.history.cost.append(cost)
         self.history.learning_rate.append(self.optimizer.learning_rate)
         if validation is not None:
             X_val, Y_val, w_val = validation
-            cache = self.net.forward_pass(X_val)
+            cache = self.strategy.forward(self.net, X_val)
             self.history.val_cost.append(self.strategy.cost(self.net, cache, Y_val, w_val))
             self.history.val_score.append(self.net.output.score(cache.A[self.net.L], Y_val, w_val))
 
     def _end_of_epoch(self, validating: bool) -> str | None:
         """Track the best score, apply the schedule; the reason to stop, if any."""
-        score = self.history.val_score[-1] if validating else -self.history.cost[-1]
-        if score < self.best_score + self.tol:
-            self.no_improvement += 1
+        state = self.state
+        score = state.history.val_score[-1] if validating else -state.history.cost[-1]
+        if score < state.best_score + self.tol:
+            state.no_improvement += 1
         else:
-            self.no_improvement = 0
-        if score > self.best_score:
-            self.best_score = score
-            self.history.best_epoch = self.epochs_done
+            state.no_improvement = 0
+        if score > state.best_score:
+            state.best_score = score
+            state.history.best_epoch = state.epochs_done
             if validating and self.restore_best:
-                self.best_theta = self.net.theta.copy()
+                state.best_theta = self.net.theta.copy()
 
         self.optimizer.learning_rate = self.schedule.rate(
-            self.alpha_0, self.optimizer.learning_rate, self.epochs_done
+            self.initial_learning_rate, self.optimizer.learning_rate, state.epochs_done
         )
-        if self.patience is not None and self.no_improvement > self.patience:
+        if self.patience is not None and state.no_improvement > self.patience:
             lowered = self.schedule.on_stall(self.optimizer.learning_rate)
             if lowered is None:
                 return "early_stopping" if validating else "converged"
             self.optimizer.learning_rate = lowered
-            self.no_improvement = 0
+            state.no_improvement = 0
         return None
 
     # ------------------------------------------------------------------ checkpoints
@@ -328,39 +426,35 @@ class Trainer:
         }
 
     def save_checkpoint(self, path: str | PathLike[str]) -> None:
-        """Write the network and the full training state to one model file (atomically).
-
-        ``self.checkpoint_extras = (metadata, arrays)`` travel with every checkpoint (the
-        command line keeps its data description and feature scaling there). Under a
-        strategy that does not write files (every MPI rank but 0) this does nothing.
+        """Write the network and the full training state to one model file (atomically),
+        with the constructor's ``checkpoint_extras`` (the command line keeps its model's
+        codec and feature scaling there). Under a strategy that does not write files (every
+        MPI rank but 0) this does nothing.
         """
         if not self.strategy.writes_files:
             return  # the ranks hold identical state; one writes it
-        metadata, extra_arrays = self.checkpoint_extras
+        extras = self.checkpoint_extras
         training, arrays = training_state(self)
         save_network(
-            self.net, path, metadata=metadata, training=training, arrays={**arrays, **extra_arrays}
+            self.net,
+            path,
+            kind=extras.kind,
+            metadata=extras.metadata,
+            training=training,
+            arrays={**arrays, **extras.arrays},
         )
 
     @classmethod
-    def resume(
-        cls,
-        path: str | PathLike[str],
-        *,
-        callbacks: Sequence[Callback] = (),
-        checkpoint: str | PathLike[str] | None = None,
-        strategy: StepStrategy | None = None,
-    ) -> Trainer:
+    def resume(cls, path: str | PathLike[str], **options: Any) -> Trainer:
         """Rebuild the network and trainer saved by :meth:`save_checkpoint`.
 
         ``trainer.fit(X, Y, epochs=total - trainer.epochs_done)`` then continues exactly as
-        the interrupted run would have. New checkpoints go to ``checkpoint`` (default: the
-        same file); ``strategy`` continues data-parallel, on any number of ranks.
+        the interrupted run would have. ``options`` are the settings that may change on
+        resuming: ``callbacks``, ``checkpoint`` (default: the same file), ``checkpoint_every``
+        and ``strategy`` (continue data-parallel, on any number of ranks).
         """
         header, arrays = read_model_file(path)
-        return cls.from_model_file(
-            path, header, arrays, callbacks=callbacks, checkpoint=checkpoint, strategy=strategy
-        )
+        return cls.from_model_file(path, header, arrays, **options)
 
     @classmethod
     def from_model_file(
@@ -368,22 +462,50 @@ class Trainer:
         path: str | PathLike[str],
         header: dict[str, Any],
         arrays: dict[str, np.ndarray],
+        net: Network | None = None,
         **options: Any,
     ) -> Trainer:
         """:meth:`resume` from a model file already read (``read_model_file``): the file is
-        read once, whoever else needs its header."""
+        read once, whoever else needs its header (``net``: its network, if already built).
+        The file's kind, metadata and extra arrays travel on in every later checkpoint."""
         training = header.get("training")
         if not training:
             raise ModelFileError(f"{path}: holds a model but no training state to resume from")
-        net = network_from_file(path, header, arrays)
+        unknown = set(options) - RESUME_OPTIONS
+        if unknown:
+            raise ConfigurationError(
+                f"resuming keeps the saved settings; only {', '.join(sorted(RESUME_OPTIONS))} "
+                f"may be given, not {', '.join(sorted(unknown))}"
+            )
+        net = net or network_from_file(path, header, arrays)
         options["checkpoint"] = options.get("checkpoint") or path
+        options.setdefault(
+            "checkpoint_extras",
+            FileExtras(header.get("kind", "network"), header.get("metadata") or {},
+                       extra_arrays(arrays)),
+        )  # fmt: skip
         try:
-            trainer = restore_training_state(cls, net, training, arrays, options)
-        except (KeyError, TypeError, ValueError) as exc:
+            state, optimizer, settings = read_training_state(training, arrays)
+            schedule = dict(settings.pop("schedule"))
+            saved_every = settings.pop("checkpoint_every", 0)
+            options.setdefault("checkpoint_every", saved_every)
+            trainer = cls.from_state(
+                net,
+                optimizer,
+                state,
+                schedule=get_schedule(schedule.pop("name"), **schedule),
+                **settings,
+                **options,
+            )
+            net.rng.bit_generator.state = training["rng"]
+        except (KeyError, TypeError, ValueError, OverflowError, ChainruleError) as exc:
             raise ModelFileError(f"{path}: the training state is incomplete ({exc})") from None
-        trainer.checkpoint_extras = (header.get("metadata") or {}, extra_arrays(arrays))
         return trainer
 
+
+RESUME_OPTIONS = {"callbacks", "checkpoint", "checkpoint_every", "checkpoint_extras", "strategy"}
+AUTO_BATCH = "auto"
+AUTO_BATCH_SIZE = 200
 
 FAR_FROM_UNIT_SCALE = 100.0
 
@@ -419,7 +541,7 @@ def fit(
     Y: Any,
     *,
     epochs: int = 1000,
-    learning_rate: float = 0.1,
+    learning_rate: float | None = None,
     optimizer: Optimizer | None = None,
     sample_weight: Any = None,
     validation_data: tuple[Any, ...] | None = None,
@@ -431,7 +553,9 @@ def fit(
     ``X`` is ``(n[0], m)`` and ``Y`` ``(n[L], m)``, validated here. With the defaults every
     epoch is one full-batch step ``theta -= learning_rate * dtheta``, the seed's algorithm.
 
-    ``optimizer`` replaces plain gradient descent (``learning_rate`` is then ignored).
+    ``learning_rate`` is plain gradient descent's alpha (default 0.1); ``optimizer`` replaces
+    plain gradient descent, and carries its own rate, so giving both is a
+    :class:`~chainrule.errors.ConfigurationError`.
     ``validation_data=(X_val, Y_val)``, or ``validation_fraction`` of the examples held
     out by the seeded split of :mod:`chainrule.train.split`, adds a validation cost and score
     per epoch and, with ``patience``, early stopping on that score. Every other keyword
@@ -450,5 +574,12 @@ def fit(
         X, Y, w, validation = hold_out(X, Y, w, validation_fraction, net.seed)
     elif validation_data is not None:
         validation = net.check_data(*validation_data)
-    trainer = Trainer(net, optimizer or GradientDescent(learning_rate), **settings)
+    if optimizer is not None and learning_rate is not None:
+        raise ConfigurationError(
+            "give learning_rate or an optimizer, not both: the optimizer has its own rate "
+            f"({optimizer!r}); write e.g. chainrule.Adam(learning_rate=...)"
+        )
+    if optimizer is None:
+        optimizer = GradientDescent(0.1 if learning_rate is None else learning_rate)
+    trainer = Trainer(net, optimizer, **settings)
     return trainer.fit(X, Y, epochs, sample_weight=w, validation=validation)

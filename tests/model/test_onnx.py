@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule.io.onnx import OPSET, onnx_model
+from chainrule.model.onnx import OPSET, onnx_model
 
 onnx = pytest.importorskip("onnx", reason="ONNX export needs onnx: pip install '.[onnx]'")
 ort = pytest.importorskip("onnxruntime", reason="the tests run exports in onnxruntime")
@@ -22,7 +22,7 @@ def run(path, X):
 
 
 @pytest.mark.parametrize("hidden", ["relu", "leaky_relu", "tanh", "sigmoid", "identity"])
-@pytest.mark.parametrize("output", ["sigmoid", "softmax", "identity"])
+@pytest.mark.parametrize("output", ["sigmoid", "softmax", "identity", "exp"])
 def test_a_network_of_every_activation_and_output(hidden, output, tmp_path, rng):
     net = cr.Network([5, 7, 6, 3], hidden, output, seed=0, leaky_slope=0.2)
     for l in range(1, net.L + 1):
@@ -98,7 +98,7 @@ def test_a_multi_output_regressor_and_the_metadata(tmp_path, rng):
 
 def test_the_gemm_keeps_w_in_its_layout():
     net = cr.Network([3, 4, 2], seed=0)
-    model = onnx_model(net)
+    model = onnx_model(cr.Model(net))
     W1 = next(t for t in model.graph.initializer if t.name == "W1")
     assert list(W1.dims) == [4, 3]  # (n[1], n[0]), with transB=1 in the Gemm
     gemm = next(node for node in model.graph.node if node.op_type == "Gemm")
@@ -109,7 +109,6 @@ def test_a_command_line_model_exports_with_its_standardisation_and_classes(tmp_p
     pytest.importorskip("typer")
     from typer.testing import CliRunner
 
-    from chainrule.cli import commands
     from chainrule.cli.app import app
     from chainrule.io.datasets import load_data
 
@@ -127,6 +126,15 @@ def test_a_command_line_model_exports_with_its_standardisation_and_classes(tmp_p
     assert result.exit_code == 0, result.stderr
     rows = load_data("wine")
     got = run(tmp_path / "wine.onnx", rows.X)
-    labels, probabilities = commands.load_model(model).predict(rows.X)
+    loaded = cr.load(model)
+    labels, probabilities = loaded.predict(rows.X), loaded.predict_proba(rows.X)
     np.testing.assert_allclose(got["probabilities"], probabilities, rtol=1e-4, atol=1e-5)
     np.testing.assert_array_equal(got["label"], labels)
+
+
+@pytest.mark.parametrize("name", ["MLPClassifier", "MLPRegressor"])
+def test_an_unfitted_estimator_is_scikit_learn_s_not_fitted_error(name, tmp_path):
+    exceptions = pytest.importorskip("sklearn.exceptions")
+    with pytest.raises(exceptions.NotFittedError):
+        cr.export_onnx(getattr(cr, name)(), tmp_path / "m.onnx")
+    assert not (tmp_path / "m.onnx").exists()

@@ -1,12 +1,14 @@
-"""ONNX export: a chainrule network as an ONNX graph that runs where Python does not.
+"""ONNX export: a chainrule model as an ONNX graph that runs where Python does not.
 
 The graph takes one float32 input ``X`` of shape ``(batch, n[0])`` (samples as rows, as
 deployed code holds data; the batch size is dynamic) and computes forward propagation with
 one ``Gemm`` per layer, which keeps ``W[l]`` in its ``(n[l], n[l-1])`` layout (``transB=1``):
 ``Z = X W[l]ᵀ + b[l]ᵀ``, the rows' form of eq. F1, then the layer's activation (F2, F3).
-A :class:`Head` says what the graph returns: ``A[L]`` itself, class probabilities and
-labels, or regression values; optional input scaling (a model's standardisation) and
-output de-scaling make it take raw features and return raw values.
+The :class:`~chainrule.model.Model` says the rest, the one head of every export: its
+standardisation becomes the graph's first step (raw features in), and its codec what the
+graph returns: ``A_L`` for a bare network, ``label`` and ``probabilities`` for a classifier
+(the order of scikit-learn models converted by skl2onnx), ``values`` for a regressor,
+mapped back to the target's scale.
 
 Opset :data:`OPSET` (default domain). The feature names and the chainrule version are in
 the model's metadata. Parameters are exported as float32; a float64 network is cast, and
@@ -18,55 +20,38 @@ from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Sequence
-from dataclasses import dataclass
 from os import PathLike
 from typing import Any
 
 import numpy as np
 
-from chainrule.core.network import Network
 from chainrule.errors import ChainruleError, ConfigurationError, ModelFileError
+from chainrule.extras import install_command
 from chainrule.io.atomic import atomic_write
+from chainrule.model.model import Model
+from chainrule.model.targets import Classes, Values
 from chainrule.version import __version__
 
 OPSET = 17
-ACTIVATIONS = {"relu": "Relu", "tanh": "Tanh", "sigmoid": "Sigmoid", "leaky_relu": "LeakyRelu"}
+ACTIVATIONS = {
+    "relu": "Relu",
+    "tanh": "Tanh",
+    "sigmoid": "Sigmoid",
+    "leaky_relu": "LeakyRelu",
+    "exp": "Exp",
+}
 
 
-@dataclass
-class Head:
-    """What the exported graph returns, and how it treats its input.
-
-    ``kind``: ``"network"`` (output ``A_L``, ``A[L]`` as rows), ``"classifier"`` (outputs
-    ``label`` and ``probabilities``, one column per class, two for a single sigmoid unit;
-    several sigmoid units are multi-label: ``label`` is then the 0/1 indicator matrix) or
-    ``"regressor"`` (output ``values``, one column per output). ``classes`` are the labels
-    of a classifier; ``input_mean``/``input_scale`` standardise the raw features first;
-    ``output_mean``/``output_scale`` map a regressor's values back.
-    """
-
-    kind: str = "network"
-    classes: Sequence[Any] | None = None
-    feature_names: Sequence[str] | None = None
-    input_mean: np.ndarray | None = None
-    input_scale: np.ndarray | None = None
-    output_mean: float | np.ndarray | None = None
-    output_scale: float | np.ndarray | None = None
-
-
-def onnx_model(net: Network, head: Head | None = None) -> Any:
-    """The ``onnx.ModelProto`` of ``net`` with ``head``; checked with ``full_check=True``."""
+def onnx_model(model: Model) -> Any:
+    """The ``onnx.ModelProto`` of ``model``; checked with ``full_check=True``."""
     try:
         import onnx
         from onnx import TensorProto, helper, numpy_helper
     except ImportError:
         raise ConfigurationError(
-            "ONNX export needs the onnx package: pip install 'chainrule[onnx]'"
+            f"ONNX export needs the onnx package: {install_command('onnx')}"
         ) from None
-    head = head or Head()
-    if head.kind not in ("network", "classifier", "regressor"):
-        raise ConfigurationError(f"unknown ONNX head {head.kind!r}")
+    net, targets, scaler = model.net, model.targets, model.scaler
     nodes: list[Any] = []
     initializers: list[Any] = []
 
@@ -76,15 +61,13 @@ def onnx_model(net: Network, head: Head | None = None) -> Any:
 
     n, L = net.layer_sizes, net.L
     current = "X"
-    if head.input_mean is not None:
+    if scaler is not None:
         nodes.append(
-            helper.make_node(
-                "Sub", [current, constant("input_mean", head.input_mean)], ["X_centred"]
-            )
+            helper.make_node("Sub", [current, constant("input_mean", scaler.mean)], ["X_centred"])
         )
         nodes.append(
             helper.make_node(
-                "Div", ["X_centred", constant("input_scale", head.input_scale)], ["X_scaled"]
+                "Div", ["X_centred", constant("input_scale", scaler.scale)], ["X_scaled"]
             )
         )
         current = "X_scaled"
@@ -97,29 +80,24 @@ def onnx_model(net: Network, head: Head | None = None) -> Any:
         current = _activation(helper, nodes, name, f"Z{l}", f"A{l}", net.leaky_slope, l)
 
     outputs = []
-    if head.kind == "network":
+    if isinstance(targets, Values):
+        if np.any(targets.scale != 1) or np.any(targets.mean != 0):
+            scale, mean = (
+                constant("output_scale", targets.scale),
+                constant("output_mean", targets.mean),
+            )
+            nodes.append(helper.make_node("Mul", [current, scale], ["values_scaled"]))
+            nodes.append(helper.make_node("Add", ["values_scaled", mean], ["values"]))
+        else:
+            nodes.append(helper.make_node("Identity", [current], ["values"]))
+        outputs.append(helper.make_tensor_value_info("values", TensorProto.FLOAT, ["batch", n[L]]))
+    elif isinstance(targets, Classes):
+        outputs += _classifier_head(
+            helper, numpy_helper, TensorProto, nodes, initializers, net, targets, current
+        )
+    else:
         nodes.append(helper.make_node("Identity", [current], ["A_L"]))
         outputs.append(helper.make_tensor_value_info("A_L", TensorProto.FLOAT, ["batch", n[L]]))
-    elif head.kind == "regressor":
-        values = current
-        if head.output_scale is not None:
-            nodes.append(
-                helper.make_node(
-                    "Mul", [values, constant("output_scale", head.output_scale)], ["values_scaled"]
-                )
-            )
-            nodes.append(
-                helper.make_node(
-                    "Add", ["values_scaled", constant("output_mean", head.output_mean)], ["values"]
-                )
-            )
-        else:
-            nodes.append(helper.make_node("Identity", [values], ["values"]))
-        outputs.append(helper.make_tensor_value_info("values", TensorProto.FLOAT, ["batch", n[L]]))
-    else:
-        outputs += _classifier_head(
-            helper, numpy_helper, TensorProto, nodes, initializers, net, head, current
-        )
 
     graph = helper.make_graph(
         nodes,
@@ -128,27 +106,25 @@ def onnx_model(net: Network, head: Head | None = None) -> Any:
         outputs,
         initializers,
     )
-    model = helper.make_model(
+    proto = helper.make_model(
         graph,
         opset_imports=[helper.make_opsetid("", OPSET)],
         producer_name="chainrule",
         producer_version=__version__,
-        doc_string=f"chainrule network {'-'.join(map(str, n))} ({head.kind})",
+        doc_string=f"chainrule network {'-'.join(map(str, n))} ({model.kind})",
     )
-    model.ir_version = 8  # readable by every onnxruntime that knows opset 17
+    proto.ir_version = 8  # readable by every onnxruntime that knows opset 17
     metadata = {
         "chainrule_version": __version__,
         "layer_sizes": json.dumps(list(n)),
-        "feature_names": json.dumps(
-            list(head.feature_names) if head.feature_names is not None else None
-        ),
+        "feature_names": json.dumps(model.feature_names),
         "dtype": "float32" + (" (cast from float64)" if net.dtype == np.float64 else ""),
     }
-    if head.classes is not None:
-        metadata["classes"] = json.dumps([_plain(c) for c in head.classes])
-    helper.set_model_props(model, metadata)
-    onnx.checker.check_model(model, full_check=True)
-    return model
+    if model.classes is not None:
+        metadata["classes"] = json.dumps([_plain(c) for c in model.classes])
+    helper.set_model_props(proto, metadata)
+    onnx.checker.check_model(proto, full_check=True)
+    return proto
 
 
 def _activation(
@@ -165,26 +141,28 @@ def _activation(
     return target
 
 
-def _classifier_head(helper, numpy_helper, TensorProto, nodes, initializers, net, head, A) -> list:
-    classes = list(head.classes)
+def _classifier_head(
+    helper, numpy_helper, TensorProto, nodes, initializers, net, targets, A
+) -> list:
+    """``label`` then ``probabilities``, the outputs (in that order) of a scikit-learn
+    classifier converted by skl2onnx."""
+    classes = list(targets.classes)
     units = net.layer_sizes[-1]
     outputs = []
-    if net.output.name == "sigmoid" and units == 1:
+    if targets.binary:
         initializers.append(numpy_helper.from_array(np.ones((1, 1), np.float32), "one"))
         nodes.append(helper.make_node("Sub", ["one", A], ["p_negative"]))
         nodes.append(helper.make_node("Concat", ["p_negative", A], ["probabilities"], axis=1))
     else:
         nodes.append(helper.make_node("Identity", [A], ["probabilities"]))
     k = 2 if units == 1 else units
-    outputs.append(helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, ["batch", k]))
-    if net.output.name == "sigmoid" and units > 1:  # multi-label: an indicator per label
+    probabilities = helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, ["batch", k])
+    if targets.multilabel:  # an indicator per label
         initializers.append(numpy_helper.from_array(np.full((1,), 0.5, np.float32), "half"))
-        nodes.append(
-            helper.make_node("GreaterOrEqual", ["probabilities", "half"], ["at_least_half"])
-        )
-        nodes.append(helper.make_node("Cast", ["at_least_half"], ["label"], to=TensorProto.INT64))
+        nodes.append(helper.make_node("Greater", ["probabilities", "half"], ["above_half"]))
+        nodes.append(helper.make_node("Cast", ["above_half"], ["label"], to=TensorProto.INT64))
         outputs.append(helper.make_tensor_value_info("label", TensorProto.INT64, ["batch", units]))
-        return outputs
+        return [*outputs, probabilities]
     nodes.append(helper.make_node("ArgMax", ["probabilities"], ["class_index"], axis=1, keepdims=0))
     values = np.asarray(classes)
     if values.dtype.kind in "iub":
@@ -196,18 +174,19 @@ def _classifier_head(helper, numpy_helper, TensorProto, nodes, initializers, net
     initializers.append(numpy_helper.from_array(table, "classes"))
     nodes.append(helper.make_node("Gather", ["classes", "class_index"], ["label"], axis=0))
     outputs.append(helper.make_tensor_value_info("label", elem, ["batch"]))
-    return outputs
+    return [*outputs, probabilities]
 
 
 def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def export(net: Network, path: str | PathLike[str], head: Head | None = None) -> dict[str, Any]:
-    """Write ``net`` (with ``head``) to the ONNX file ``path``, atomically.
+def export(model: Model, path: str | PathLike[str]) -> dict[str, Any]:
+    """Write ``model`` to the ONNX file ``path``, atomically.
 
     Returns a summary: inputs, outputs, opset, and whether float64 parameters were cast.
     """
+    net = model.net
     if net.dtype == np.float64:
         warnings.warn(
             "chainrule: the network is float64; its ONNX graph computes in float32 (parameters "
@@ -215,16 +194,16 @@ def export(net: Network, path: str | PathLike[str], head: Head | None = None) ->
             UserWarning,
             stacklevel=3,
         )
-    model = onnx_model(net, head)
+    proto = onnx_model(model)
     try:
-        atomic_write(path, lambda handle: handle.write(model.SerializeToString()), ModelFileError)
+        atomic_write(path, lambda handle: handle.write(proto.SerializeToString()), ModelFileError)
     except ChainruleError:
         raise
     return {
         "onnx": str(path),
         "opset": OPSET,
-        "inputs": {i.name: _shape(i) for i in model.graph.input},
-        "outputs": {o.name: _shape(o) for o in model.graph.output},
+        "inputs": {i.name: _shape(i) for i in proto.graph.input},
+        "outputs": {o.name: _shape(o) for o in proto.graph.output},
         "cast_from_float64": bool(net.dtype == np.float64),
     }
 

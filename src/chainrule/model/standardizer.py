@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 CHUNK = 4096  # rows per pass over the data: the statistics allocate nothing of X's size
+
+#: Sums a value over every process that holds part of the rows (an MPI ``allreduce``); the
+#: identity when one process holds them all.
+SumAcross = Callable[[Any], Any]
+
+
+def _here(value: Any) -> Any:
+    return value
 
 
 @dataclass
@@ -21,22 +30,20 @@ class Standardizer:
     scale: np.ndarray
 
     @classmethod
-    def fit(cls, X_rows: np.ndarray, comm: Any = None) -> Standardizer:
+    def fit(cls, X_rows: np.ndarray, sum_across: SumAcross | None = None) -> Standardizer:
         """Mean and standard deviation per feature, accumulated in float64, a block of rows
-        at a time; with an MPI communicator, over the rows of every rank (two sums across
-        ranks: the rows, then the squared deviations)."""
-        total = X_rows.sum(axis=0, dtype=np.float64)
-        count = len(X_rows)
-        if comm is not None:
-            count, total = comm.allreduce(count), comm.allreduce(total)
+        at a time. ``sum_across`` adds a value up over the processes that hold the other rows
+        (the data-parallel layer hands it in, so this module knows nothing of MPI): two sums,
+        the rows, then the squared deviations."""
+        total_of = sum_across or _here
+        total = total_of(X_rows.sum(axis=0, dtype=np.float64))
+        count = total_of(len(X_rows))
         mean = total / count
         squares = np.zeros_like(mean)
         for start in range(0, len(X_rows), CHUNK):
             deviation = X_rows[start : start + CHUNK] - mean
             squares += np.einsum("ij,ij->j", deviation, deviation)
-        if comm is not None:
-            squares = comm.allreduce(squares)
-        scale = np.sqrt(squares / count)
+        scale = np.sqrt(total_of(squares) / count)
         scale[scale == 0] = 1.0
         return cls(mean=mean, scale=scale)
 

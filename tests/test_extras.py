@@ -1,0 +1,80 @@
+"""The advice to install an extra is a command that works from where chainrule came from."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import tomllib
+
+import chainrule
+from chainrule import extras
+
+
+def run_python(code):
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd="/"
+    )
+
+
+def test_from_a_checkout_the_command_installs_that_checkout_with_the_extra():
+    command = extras.install_command("cli")
+    root = Path(chainrule.__file__).resolve().parents[2]
+    assert command == f"pip install -e '{root}[cli]'"
+    declared = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    assert "cli" in declared["optional-dependencies"] and declared["name"] == "chainrule"
+
+
+class FakeDistribution:
+    def __init__(self, recorded):
+        self.recorded = recorded
+
+    def read_text(self, name):
+        assert name == "direct_url.json"
+        return None if self.recorded is None else json.dumps(self.recorded)
+
+
+@pytest.mark.parametrize(
+    ("recorded", "command"),
+    [
+        (
+            {"url": "file:///opt/src/chain%20rule", "dir_info": {}},
+            "pip install '/opt/src/chain rule[onnx]'",
+        ),
+        (
+            {"url": "https://example.org/chainrule.git", "vcs_info": {"vcs": "git"}},
+            "pip install 'chainrule[onnx] @ git+https://example.org/chainrule.git'",
+        ),
+        (None, "pip install 'chainrule[onnx]'"),
+    ],
+)
+def test_an_installed_chainrule_is_reinstalled_from_where_pip_took_it(
+    monkeypatch, recorded, command
+):
+    monkeypatch.setattr(extras, "_checkout", lambda: None)
+    monkeypatch.setattr(extras.metadata, "distribution", lambda name: FakeDistribution(recorded))
+    assert extras.install_command("onnx") == command
+
+
+def test_the_estimators_without_scikit_learn_name_the_extra():
+    result = run_python(
+        "import sys; sys.modules['sklearn'] = None\n"
+        "import chainrule as cr\n"
+        "try:\n    cr.MLPClassifier()\n"
+        "except ModuleNotFoundError as exc:\n    print(exc)\n"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "needs scikit-learn, in the 'sklearn' extra: pip install" in result.stdout
+    assert extras.install_command("sklearn") in result.stdout
+
+
+def test_the_command_line_without_its_extra_says_how_to_install_it():
+    result = run_python(
+        "import sys; sys.modules['typer'] = None; sys.argv = ['chainrule', 'datasets']\n"
+        "from chainrule.__main__ import main\nmain()\n"
+    )
+    assert result.returncode == 2 and result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "typer is not installed" in lines[0]
+    assert lines[0].endswith(extras.install_command("cli"))
