@@ -574,12 +574,13 @@ def graph(
     the numbers of the step 'chainrule trace' prints for the same options. Writes a file:
     --output, never over --model."""
     try:
-        format = format or (out.suffix.lstrip(".").lower() if out is not None else "svg")
+        check_paths({"--model": model}, {"--output": out})
+        suffix = out.suffix.lstrip(".").lower() if out is not None else ""
+        format = format or (suffix if suffix in ("svg", "png", "dot") else "svg")
         if format not in ("svg", "png", "dot"):
             raise ConfigurationError(f"--format must be svg, png or dot, not {format!r}")
         if format == "png" and out is None:
             raise ConfigurationError("--format png needs a file: give -o FILE.png")
-        check_paths({"--model": model}, {"--output": out})
         check_seed_option(seed)
         output = output_activation(output_activation_name, None)
         step = None
