@@ -578,7 +578,8 @@ def graph(
     --output, never over --model."""
     try:
         check_paths({"--model": model}, {"--output": out})
-        format = format or (out.suffix.lstrip(".").lower() if out is not None else "svg")
+        suffix = out.suffix.lstrip(".").lower() if out is not None else ""
+        format = format or (suffix if suffix in ("svg", "png", "dot") else "svg")
         if format not in ("svg", "png", "dot"):
             raise ConfigurationError(f"--format must be svg, png or dot, not {format!r}")
         if format == "png" and out is None:
@@ -838,15 +839,18 @@ def plot(
 
 
 def _dynamics_title(trained: commands.Trained) -> str:
-    """``learning dynamics: digits, 64-32-...-10 (sigmoid / softmax), sgd, batch 64``."""
-    net, settings = trained.model.net, trained.require_run("plot --dynamics").settings
+    """``learning dynamics: digits, network 64-32-...-10 (sigmoid / softmax), sgd α = 0.05,
+    batch 64``."""
+    net = trained.model.net
     hidden = ", ".join(sorted({g.name for g in net.g[1:]}))
-    batch = settings.batch_size or "full"
-    return (
-        f"learning dynamics: {settings.data}, network "
-        f"{'-'.join(map(str, net.layer_sizes))} ({hidden} / {net.output.name}), "
-        f"{settings.optimizer} α = {settings.learning_rate}, batch {batch}"
-    )
+    title = f"learning dynamics: network {'-'.join(map(str, net.layer_sizes))} "
+    title += f"({hidden} / {net.output.name})"
+    if trained.run is not None:
+        settings = trained.run.settings
+        title = title.replace("dynamics: ", f"dynamics: {settings.data}, ")
+        batch = settings.batch_size or "full"
+        title += f", {settings.optimizer} α = {settings.learning_rate:g}, batch {batch}"
+    return title
 
 
 def _boundary(model: Any, run: commands.RunRecord, data: str | None, target: str | None) -> Any:

@@ -50,8 +50,8 @@ def image_format(path: str | PathLike[str], option: str, animated: bool = False)
     return suffix
 
 
-def _save(fig: Any, path: str | PathLike[str], fmt: str | None = None) -> tuple[int, int]:
-    fmt = fmt or image_format(path, "the plot")
+def _save(fig: Any, path: str | PathLike[str]) -> tuple[int, int]:
+    fmt = image_format(path, "the plot")
     plt = pyplot()
     try:
         atomic_write(path, lambda handle: fig.savefig(handle, format=fmt, dpi=DPI), DataError)

@@ -8,7 +8,7 @@ import numpy as np
 
 from chainrule.cli.settings import parse_sizes
 from chainrule.core.network import Network
-from chainrule.core.validation import check_positive_int
+from chainrule.core.validation import check_memory, check_positive_int
 from chainrule.errors import DataError
 from chainrule.io.datasets import load_data
 from chainrule.io.modelfile import network_from_file, read_model_file
@@ -50,8 +50,9 @@ def random_data(net: Network, m: int, seed: int) -> tuple[np.ndarray, np.ndarray
     """``X`` ``(n[0], m)`` standard normal and ``Y`` suited to the output, every class (or
     both labels of a sigmoid unit) present when ``m`` allows, drawn from a generator of their
     own, so that they share no random numbers with the weights of a network of ``seed``."""
-    rng = np.random.default_rng([seed, 1])
     n0, n_out = net.layer_sizes[0], net.layer_sizes[-1]
+    check_memory(8 * (n0 + n_out) * m, f"random data of {m} examples")
+    rng = np.random.default_rng([seed, 1])
     X = rng.normal(size=(n0, m))
     if net.output.name == "identity":
         return X, rng.normal(size=(n_out, m))
@@ -117,6 +118,5 @@ def trace_problem(
         m = check_positive_int("--examples", examples or max(5, len(classes)))
         chosen = every_class_first(rows.y, m)
     X_rows = Standardizer.fit(rows.X).transform(rows.X[chosen])
-    y = rows.y[chosen]
     targets = Values() if name == "identity" else Classes(classes, softmax=name == "softmax")
-    return net, X_rows.T, targets.encode(y)
+    return net, X_rows.T, targets.encode(rows.y[chosen])

@@ -177,11 +177,11 @@ EQUATIONS: tuple[Equation, ...] = (
     ),
     Equation(
         "C5",
-        "Poisson deviance (exponential output)",
+        "half the Poisson deviance (exponential output)",
         (
             _f(
-                "J = (1/m) sum_i sum_k [ y log(y / a) - y + a ]",
-                r"J = \frac{1}{m}\sum_i \sum_k \left[y \log\frac{y}{a} - y + a\right]",
+                "J = (1/m) Σᵢ Σₖ [Y log(Y / A[L]) - Y + A[L]]",
+                r"J = \frac{1}{m}\sum_i\sum_k \left[Y \log\frac{Y}{A^{[L]}} - Y + A^{[L]}\right]",
                 J=(),
                 Y=("n[L]", "m"),
             ),
@@ -372,6 +372,10 @@ WHY_B1 = {
     ),
     "identity": (
         "With a = z: ∂J/∂a = (a - y) / m and the identity's derivative is 1, so "
+        "dZ[L] = (A[L] - Y) / m."
+    ),
+    "exp": (
+        "With a = e^z: ∂J/∂a = (a - y) / (m a) and exp'(z) = a, so the factor a cancels and "
         "dZ[L] = (A[L] - Y) / m."
     ),
 }
