@@ -142,6 +142,7 @@ class Model:
 
     @property
     def classes(self) -> np.ndarray | None:
+        """The class labels in the order of the probabilities' columns; None for regression."""
         return self.targets.classes if isinstance(self.targets, Classes) else None
 
     # ------------------------------------------------------------------ the input

@@ -1,6 +1,6 @@
 """The one seeded hold-out split: which examples validate, which train.
 
-Every part of chainrule that holds examples out (``validation_fraction`` in :func:`fit`,
+Every part of chainrule that holds examples out (``validation_fraction`` in :func:`chainrule.fit`,
 ``early_stopping`` in the estimators and in ``chainrule train``, and data-parallel training,
 which must hold out what one process would) asks :func:`hold_out_indices`. The permutation
 comes from a generator of its own, seeded from the network's seed, so a resumed run holds out
