@@ -33,7 +33,7 @@ from chainrule.core.validation import (
     check_layer_sizes,
     check_positive,
 )
-from chainrule.errors import ConfigurationError
+from chainrule.errors import ConfigurationError, plural
 
 
 def times_derivative(
@@ -217,8 +217,8 @@ class Network:
         names = list(hidden_activation)
         if len(names) != n_hidden:
             raise ConfigurationError(
-                f"hidden_activation lists {len(names)} names but the network has "
-                f"{n_hidden} hidden layers"
+                f"hidden_activation lists {plural(len(names), 'name')} but the network has "
+                f"{plural(n_hidden, 'hidden layer')}"
             )
         return names
 

@@ -23,7 +23,7 @@ import numpy as np
 
 from chainrule.core.network import Cache, Network
 from chainrule.core.validation import check_instance
-from chainrule.errors import ConfigurationError
+from chainrule.errors import ConfigurationError, plural
 from chainrule.train.steps import StepStrategy
 
 #: Environment variables through which MPI launchers tell a process how many ranks there are:
@@ -255,7 +255,8 @@ class DataParallel(StepStrategy):
         else:
             if len(self.rows) != X.shape[1]:
                 raise ConfigurationError(
-                    f"rows names {len(self.rows)} examples but this rank holds {X.shape[1]}"
+                    f"rows names {plural(len(self.rows), 'example')} but this rank holds "
+                    f"{X.shape[1]}"
                 )
             shard = Shard(self.comm, self.rows, net.n_params, net.dtype)
         shard.check_identical(net.theta, net.rng)

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.core.validation import check_fraction
-from chainrule.errors import ConfigurationError
+from chainrule.errors import ConfigurationError, plural
 
 Validation = tuple[np.ndarray, np.ndarray, np.ndarray | None]
 
@@ -43,7 +43,7 @@ def hold_out_indices(
         )
     if not 0 < len(held_out) < m:
         raise ConfigurationError(
-            f"validation_fraction={fraction} of {m} examples leaves no training or no "
+            f"validation_fraction={fraction} of {plural(m, 'example')} leaves no training or no "
             "validation examples"
         )
     is_held = np.zeros(m, dtype=bool)
