@@ -161,7 +161,7 @@ BAD_NETWORKS = [
     (
         "one activation name too few",
         lambda: cr.Network([2, 3, 3, 1], hidden_activation=["relu"]),
-        r"hidden_activation lists 1 names but the network has 2 hidden layers",
+        r"hidden_activation lists 1 name but the network has 2 hidden layers",
     ),
     ("layer size 0", lambda: cr.Network([3, 0, 1]), r"n\[1\] must be a positive integer, got 0"),
     (

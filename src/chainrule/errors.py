@@ -31,3 +31,18 @@ class ModelFileError(ChainruleError, OSError):
 
 class DivergedFitError(TrainingDivergedError, ValueError):
     """An estimator's fit produced non-finite weights (a ``ValueError``, as scikit-learn's)."""
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """A count and its noun as a message says them: ``plural(1, "unit")`` is ``"1 unit"``,
+    ``plural(2, "unit")`` ``"2 units"``, and a NumPy integer prints as a plain number."""
+    n = int(n)
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+def shown(value: object) -> str:
+    """``value`` as a message quotes it: its repr, with a NumPy scalar as the plain number it
+    holds (``1``, not ``np.int64(1)``)."""
+    if type(value).__module__ == "numpy" and getattr(value, "shape", None) == ():
+        value = value.item()  # type: ignore[attr-defined]
+    return repr(value)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule.io.modelfile import MAX_HEADER_BYTES, FileExtras, save_network
+from chainrule.io.modelfile import MAX_HEADER_BYTES, FileExtras, read_model_file, save_network
 from chainrule.train.checkpoint import TrainingState
 from chainrule.train.history import History
 
@@ -141,3 +141,38 @@ def test_a_save_the_reader_would_refuse_is_refused_and_the_old_file_kept(tmp_pat
 def test_the_state_of_a_fresh_trainer_is_empty(net):
     state = cr.Trainer(net).state
     assert isinstance(state, TrainingState) and state.epochs_done == 0 and not state.history.cost
+
+
+def monitored_problem():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(2, 60))
+    Y = (X[0:1] + X[1:2] > 0).astype(float)
+    return X, Y
+
+
+def test_monitor_cost_stops_where_the_validation_cost_stops_falling():
+    X, Y = monitored_problem()
+    validation = (X[:, :20], Y[:, :20])
+    net = cr.Network([2, 4, 1], output_activation="sigmoid", seed=0)
+    trainer = cr.Trainer(net, patience=3, monitor="cost", restore_best=False)
+    history = trainer.fit(X[:, 20:], Y[:, 20:], 2000, validation=validation)
+    val_cost = np.asarray(history.val_cost)
+    # the best epoch is the one of the lowest validation cost, and training stopped once the
+    # cost had gone more than 3 epochs without falling by tol below it
+    assert history.best_epoch == int(np.argmax(-val_cost)) + 1
+    assert history.stop_reason == "early_stopping"
+    assert not (val_cost[-4:] < val_cost[history.best_epoch - 1] - 1e-4).any()
+
+
+def test_monitor_is_saved_with_the_checkpoint_and_checked(tmp_path):
+    X, Y = monitored_problem()
+    net = cr.Network([2, 4, 1], output_activation="sigmoid", seed=0)
+    trainer = cr.Trainer(net, patience=3, monitor="cost")
+    trainer.fit(X, Y, 2)
+    trainer.save_checkpoint(tmp_path / "run.npz")
+    path = tmp_path / "run.npz"
+    header, arrays = read_model_file(path)
+    assert header["training"]["settings"]["monitor"] == "cost"
+    assert cr.Trainer.from_model_file(path, header, arrays).monitor == "cost"
+    with pytest.raises(cr.ConfigurationError, match="monitor must be one of score, cost"):
+        cr.Trainer(net, monitor="accuracy")

@@ -31,7 +31,7 @@ from chainrule.cli.settings import TrainSettings, given_settings, parse_sizes, t
 from chainrule.core.gradcheck import gradcheck as run_gradcheck
 from chainrule.core.gradcheck import gradcheck_problem
 from chainrule.core.network import Network
-from chainrule.errors import ChainruleError, ConfigurationError, DataError
+from chainrule.errors import ChainruleError, ConfigurationError, DataError, plural
 from chainrule.io.atomic import atomic_write_text
 from chainrule.io.datasets import CATALOGUE, load_data
 from chainrule.learn.bughunt import (
@@ -236,6 +236,7 @@ def _train_with_progress(work: Any, epochs: int, quiet: bool) -> tuple[Any, Any,
         BarColumn(),
         TextColumn("cost {task.fields[cost]:.5f}"),
         TextColumn("{task.fields[score]}"),
+        TextColumn("elapsed"),
         TimeElapsedColumn(),
         TextColumn("left"),
         TimeRemainingColumn(),
@@ -243,11 +244,12 @@ def _train_with_progress(work: Any, epochs: int, quiet: bool) -> tuple[Any, Any,
         disable=quiet or not stderr.is_terminal,
         transient=True,
     ) as progress:
-        task = progress.add_task("train", total=epochs, cost=float("nan"), score="")
+        # hidden until the first epoch has a cost to show (loading the data takes a while)
+        task = progress.add_task("train", total=epochs, cost=0.0, score="", visible=False)
 
         def show(net: Network, epoch: int, history: Any) -> None:
             score = f"val {history.val_score[-1]:.4f}" if history.val_score else ""
-            progress.update(task, completed=epoch, cost=history.cost[-1], score=score)
+            progress.update(task, completed=epoch, cost=history.cost[-1], score=score, visible=True)
 
         return work(show)
 
@@ -255,7 +257,7 @@ def _train_with_progress(work: Any, epochs: int, quiet: bool) -> tuple[Any, Any,
 def _metric_text(measured: dict[str, Any]) -> str:
     if "accuracy" in measured:
         return f"accuracy {measured['accuracy']:.2%}"
-    return f"R² {measured['r2']:.4f}, MSE {measured['mse']:.4g}"
+    return f"R² {measured['r2']:.4f}, MSE {measured['mse']:.4g} (in the target's units)"
 
 
 def _print_train_report(report: dict[str, Any]) -> None:
@@ -270,7 +272,7 @@ def _print_train_report(report: dict[str, Any]) -> None:
     table.add_row("epochs", f"{report['epochs']} ({report['stop_reason']})")
     if "resumed_from_epoch" in report:
         table.add_row("resumed from epoch", str(report["resumed_from_epoch"]))
-    table.add_row("final training cost", f"{report['final_cost']:.5f}")
+    table.add_row("final training cost", f"{report['final_cost']:.5f} ({report['cost']})")
     table.add_row("train", f"{_metric_text(report['train'])} on {report['train_examples']}")
     table.add_row("test", f"{_metric_text(report['test'])} on {report['test_examples']}")
     table.add_row("time", f"{report['seconds']:.2f} s")
@@ -308,7 +310,9 @@ def evaluate(
     if json_output:
         emit_json(result)
         return
-    stdout.print(f"[bold]{model}[/] on {result['data']} ({which}, {result['examples']} examples)")
+    stdout.print(
+        f"[bold]{model}[/] on {result['data']} ({which}, {plural(result['examples'], 'example')})"
+    )
     if "accuracy" not in result:
         for key in ("mse", "mae", "r2"):
             stdout.print(f"  {key.upper():>4}: {result[key]:.6g}")

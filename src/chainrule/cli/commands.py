@@ -25,12 +25,19 @@ import numpy as np
 from chainrule.cli.settings import (
     TrainSettings,
     contradictions,
+    hidden_activations,
     settings_from_file,
     settings_to_file,
 )
 from chainrule.core.network import Network
 from chainrule.core.validation import lookup
-from chainrule.errors import ChainruleError, ConfigurationError, DataError, ModelFileError
+from chainrule.errors import (
+    ChainruleError,
+    ConfigurationError,
+    DataError,
+    ModelFileError,
+    plural,
+)
 from chainrule.io.atomic import atomic_write_text
 from chainrule.io.datasets import CATALOGUE, Dataset, load_data, load_data_rows
 from chainrule.io.modelfile import build, read_model_file
@@ -111,7 +118,7 @@ class Interrupted(Exception):
     (they wait until the save is complete, so a file is never left half-written)."""
 
     def __init__(self, epochs_done: int, saved: str | None, signum: int, held: int) -> None:
-        super().__init__(f"interrupted after {epochs_done} epochs")
+        super().__init__(f"interrupted after {plural(epochs_done, 'epoch')}")
         self.epochs_done = epochs_done
         self.saved = saved
         self.signum = signum
@@ -295,7 +302,7 @@ def prepare(
         model.provenance = RunRecord(settings, data.target_name).to_provenance()
         if model.net.layer_sizes[0] != data.X.shape[1]:
             raise DataError(
-                f"the checkpoint expects {model.net.layer_sizes[0]} features but "
+                f"the checkpoint expects {plural(model.net.layer_sizes[0], 'feature')} but "
                 f"{data.name} has {data.X.shape[1]}"
             )
     else:
@@ -308,7 +315,7 @@ def prepare(
             targets = Classes(classes, softmax=output == "softmax")
         net = Network(
             [data.X.shape[1], *settings.hidden, targets.n_outputs(output)],
-            settings.activation,
+            hidden_activations(settings.activation, settings.hidden),
             output,
             seed=settings.seed,
             dtype=settings.dtype,
@@ -376,6 +383,13 @@ def run_training(
         "epochs": history.epochs,
         "stop_reason": history.stop_reason,
         "final_cost": history.cost[-1],
+        # what the cost is: the regressor's trains on standardised targets, while its MSE
+        # below is in the data's units
+        "cost": (
+            f"half the mean {net.output.loss_name}, on standardised targets"
+            if model.is_regression
+            else f"mean {net.output.loss_name}"
+        ),
         "train": metrics(
             model, run.split.X_train, run.split.y_train, brief=True, ranks=ranks, standardised=True
         ),
@@ -416,6 +430,8 @@ def build_trainer(
         get_optimizer(settings.optimizer, learning_rate=settings.learning_rate),
         batch_size=settings.batch_size or None,
         patience=settings.patience if settings.early_stopping else None,
+        # a 10% validation set's accuracy stops changing long before its cost stops falling
+        monitor="cost",
         **options,
     )
 
@@ -501,7 +517,7 @@ def prepare_resume(path: str | PathLike[str], given: dict[str, Any]) -> Resumed:
     settings = replace(run.settings, **changes)
     if settings.epochs <= epochs_done:
         raise ConfigurationError(
-            f"{path}: already trained {epochs_done} epochs; ask for more with --epochs"
+            f"{path}: already trained {plural(epochs_done, 'epoch')}; ask for more with --epochs"
         )
     return Resumed(path, header, arrays, trained, settings, epochs_done)
 

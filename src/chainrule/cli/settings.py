@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 import typer
 
-from chainrule.errors import ConfigurationError
+from chainrule.errors import ConfigurationError, plural
 
 
 def parse_sizes(text: str, option: str = "--hidden") -> list[int]:
@@ -32,6 +32,21 @@ def parse_sizes(text: str, option: str = "--hidden") -> list[int]:
     if any(n < 1 for n in sizes):
         raise ConfigurationError(f"{option} sizes must be positive, got {text!r}")
     return sizes
+
+
+def hidden_activations(text: str, hidden: list[int]) -> str | list[str]:
+    """``--activation``: ``relu`` for every hidden layer, or ``relu,tanh`` for one per hidden
+    layer (a ConfigurationError when their count is not the count of ``--hidden``)."""
+    names = [name.strip() for name in str(text).split(",")]
+    if len(names) == 1:
+        return names[0]
+    if len(names) != len(hidden):
+        raise ConfigurationError(
+            f"--activation lists {plural(len(names), 'activation')} but --hidden has "
+            f"{plural(len(hidden), 'hidden layer')}: give one for all of them, or one per "
+            "hidden layer"
+        )
+    return names
 
 
 def setting(
@@ -70,7 +85,9 @@ class TrainSettings:
         [16], "Hidden layer sizes, comma-separated, e.g. 64,32.", parse=parse_sizes
     )
     activation: str = setting(
-        "relu", "Hidden activation: relu, leaky_relu, tanh, sigmoid, identity."
+        "relu",
+        "Hidden activation: relu, leaky_relu, tanh, sigmoid, identity; one for every hidden "
+        "layer, or one per hidden layer, comma-separated (relu,tanh).",
     )
     output: str = setting(
         "auto",
@@ -94,11 +111,19 @@ class TrainSettings:
     dropout: float = setting(0.0, "Dropout probability on hidden layers.", cli_type=float)
     early_stopping: bool = setting(
         False,
-        "Hold out 10% of the training rows; stop when their score stalls.",
+        "Hold out 10% of the training rows; stop once their cost has not fallen (by 1e-4) "
+        "for --patience epochs and keep the best epoch's parameters. The cost, not the "
+        "accuracy: on a few dozen held-out rows the accuracy stops changing long before the "
+        "network stops learning.",
         cli_type=bool,
         flag="--early-stopping/--no-early-stopping",
     )
-    patience: int = setting(10, "Epochs without improvement before early stopping.", cli_type=int)
+    patience: int = setting(
+        10,
+        "With --early-stopping, the epochs the validation cost may go without falling; 10 "
+        "waits out the slow stretches of full-batch gradient descent at the default rate.",
+        cli_type=int,
+    )
     test_size: float = setting(0.25, "Fraction of rows held out for testing.", cli_type=float)
     seed: int = setting(0, "Seed for the split, initialisation and shuffle.", cli_type=int)
     dtype: str = setting("float32", "float32 or float64.")

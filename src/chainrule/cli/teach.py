@@ -9,7 +9,7 @@ import numpy as np
 from chainrule.cli.settings import parse_sizes
 from chainrule.core.network import Network
 from chainrule.core.validation import check_memory, check_positive_int
-from chainrule.errors import DataError
+from chainrule.errors import DataError, plural
 from chainrule.io.datasets import load_data
 from chainrule.io.modelfile import network_from_file, read_model_file
 from chainrule.model import Classes, Standardizer, Values
@@ -103,13 +103,15 @@ def trace_problem(
     net = network_of(model, layers or default, activation, output, seed, dtype)
     if net.layer_sizes[0] != rows.X.shape[1]:
         raise DataError(
-            f"{data} has {rows.X.shape[1]} features; the network expects {net.layer_sizes[0]}"
+            f"{data} has {plural(rows.X.shape[1], 'feature')}; the network expects "
+            f"{net.layer_sizes[0]}"
         )
     name, n_out = net.output.name, net.layer_sizes[-1]
     expected = {"identity": 1, "sigmoid": 1}.get(name, len(classes))
     if n_out != expected or (name == "sigmoid" and len(classes) != 2):
         raise DataError(
-            f"{data} has {len(classes)} classes, which a {name} output of {n_out} units cannot "
+            f"{data} has {plural(len(classes), 'class', 'classes')}, which a {name} output of "
+            f"{plural(n_out, 'unit')} cannot "
             "take; for several classes use --output-activation softmax"
         )
     if name == "identity":

@@ -36,7 +36,7 @@ from chainrule.core.validation import (
     check_positive,
     check_seed,
 )
-from chainrule.errors import ConfigurationError
+from chainrule.errors import ConfigurationError, plural
 
 
 def times_derivative(
@@ -265,8 +265,8 @@ class Network:
         names = list(hidden_activation)
         if len(names) != n_hidden:
             raise ConfigurationError(
-                f"hidden_activation lists {len(names)} names but the network has "
-                f"{n_hidden} hidden layers"
+                f"hidden_activation lists {plural(len(names), 'name')} but the network has "
+                f"{plural(n_hidden, 'hidden layer')}"
             )
         return names
 

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from chainrule.errors import ConfigurationError, DataError
+from chainrule.errors import ConfigurationError, DataError, plural, shown
 
 T = TypeVar("T")
 
@@ -42,7 +42,7 @@ def check_positive_int(name: str, value: Any, *, allow_zero: bool = False) -> in
         or (value == 0 and not allow_zero)
     ):
         kind = "non-negative" if allow_zero else "positive"
-        raise ConfigurationError(f"{name} must be a {kind} integer, got {value!r}")
+        raise ConfigurationError(f"{name} must be a {kind} integer, got {shown(value)}")
     return int(value)
 
 
@@ -58,7 +58,7 @@ def check_instance(name: str, value: Any, expected: type, accepts: str) -> Any:
             f"{name} must be {accepts}; got the class {value.__name__}, not an instance of it "
             f"(write {value.__name__}(...))"
         )
-    raise ConfigurationError(f"{name} must be {accepts}; got {value!r}")
+    raise ConfigurationError(f"{name} must be {accepts}; got {shown(value)}")
 
 
 def available_memory() -> int | None:
@@ -141,10 +141,10 @@ def check_positive(name: str, value: Any, *, allow_zero: bool = False) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError) as exc:
-        raise ConfigurationError(f"{name} must be a number, got {value!r}") from exc
+        raise ConfigurationError(f"{name} must be a number, got {shown(value)}") from exc
     if not np.isfinite(number) or number < 0 or (number == 0 and not allow_zero):
         bound = ">= 0" if allow_zero else "> 0"
-        raise ConfigurationError(f"{name} must be a finite number {bound}, got {value!r}")
+        raise ConfigurationError(f"{name} must be a finite number {bound}, got {shown(value)}")
     return number
 
 
@@ -165,7 +165,7 @@ def check_fraction(name: str, value: Any) -> float:
     """Return ``value`` as a float if it lies in ``[0, 1)``."""
     number = check_positive(name, value, allow_zero=True)
     if number >= 1:
-        raise ConfigurationError(f"{name} must be in [0, 1), got {value!r}")
+        raise ConfigurationError(f"{name} must be in [0, 1), got {shown(value)}")
     return number
 
 
@@ -197,8 +197,8 @@ def as_examples(X: Any, n_features: int, dtype: np.dtype, name: str = "X") -> np
         )
     if X.shape[0] != n_features:
         raise DataError(
-            f"{name} has {X.shape[0]} rows but the network expects n[0] = {n_features} "
-            f"features (examples are columns: shape (n[0], m))"
+            f"{name} has {plural(X.shape[0], 'row')} but the network expects n[0] = "
+            f"{plural(n_features, 'feature')} (examples are columns: shape (n[0], m))"
         )
     if X.shape[1] == 0:
         raise DataError(f"{name} holds no examples (m = 0)")

@@ -50,6 +50,7 @@ from chainrule.io.schema import check_header
 
 FORMAT = "chainrule"
 VERSION = 2
+#: The largest header a model file may have, in bytes: a larger one is refused unread.
 MAX_HEADER_BYTES = 1 << 20
 NPY_HEADER_ALLOWANCE = 4096  # the .npy preamble before an array's data
 # chainrule writes arrays uncompressed; a compressed member may expand this much, no more

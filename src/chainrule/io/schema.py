@@ -24,9 +24,11 @@ from typing import Any
 
 from chainrule.errors import ModelFileError
 
-JSON = object()  # any JSON value
+#: Any JSON value.
+JSON = object()
 _NO_MATCH = object()
-NUMBER = object()  # any number, NaN and infinity included
+#: Any number, NaN and infinity included.
+NUMBER = object()
 
 
 @dataclass(frozen=True)

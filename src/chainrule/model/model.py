@@ -24,7 +24,7 @@ import numpy as np
 
 from chainrule.core.network import Network
 from chainrule.core.validation import check_instance
-from chainrule.errors import DataError, ModelFileError
+from chainrule.errors import DataError, ModelFileError, plural
 from chainrule.io.modelfile import (
     FileExtras,
     network_from_file,
@@ -123,12 +123,14 @@ class Model:
             )
         if scaler is not None and np.shape(scaler.mean) != (n_in,):
             raise DataError(
-                f"the standardisation is for {np.size(scaler.mean)} features, not {n_in}"
+                f"the standardisation is for {plural(np.size(scaler.mean), 'feature')}, not {n_in}"
             )
         self.scaler = scaler
         self.feature_names = None if feature_names is None else [str(n) for n in feature_names]
         if self.feature_names is not None and len(self.feature_names) != n_in:
-            raise DataError(f"{len(self.feature_names)} feature names for {n_in} features")
+            raise DataError(
+                f"{plural(len(self.feature_names), 'feature name')} for {plural(n_in, 'feature')}"
+            )
         self.provenance = dict(provenance or {})
 
     @property
@@ -142,6 +144,7 @@ class Model:
 
     @property
     def classes(self) -> np.ndarray | None:
+        """The class labels in the order of the probabilities' columns; None for regression."""
         return self.targets.classes if isinstance(self.targets, Classes) else None
 
     # ------------------------------------------------------------------ the input
@@ -172,14 +175,15 @@ class Model:
                     problems.append(f"unknown columns {_names(unknown)}")
                 raise DataError(
                     f"{source}: {' and '.join(problems)}; the model was trained on the "
-                    f"{len(expected)} columns {_names(expected)}"
+                    f"{plural(len(expected), 'column')} {_names(expected)}"
                 )
             order = [names.index(n) for n in expected]
             return X_rows if order == list(range(len(order))) else X_rows[:, order]
         n_features = self.net.layer_sizes[0]
         if X_rows.shape[1] != n_features:
             raise DataError(
-                f"the model expects {n_features} features but {source} has {X_rows.shape[1]}"
+                f"the model expects {plural(n_features, 'feature')} but {source} has "
+                f"{X_rows.shape[1]}"
             )
         return X_rows
 

@@ -32,6 +32,7 @@ from chainrule.model.model import Model
 from chainrule.model.targets import Classes, Values
 from chainrule.version import __version__
 
+#: The ONNX opset the exported graphs use.
 OPSET = 17
 ACTIVATIONS = {
     "relu": "Relu",

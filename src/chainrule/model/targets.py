@@ -49,6 +49,7 @@ class TargetCodec:
         raise DataError("a regression model predicts values; it has no class probabilities")
 
     def to_json(self) -> dict[str, Any]:
+        """The codec as the ``targets`` section of a model file (see :func:`codec_from_json`)."""
         raise NotImplementedError
 
 
@@ -206,7 +207,8 @@ class Values(TargetCodec):
 
 
 def codec_from_json(spec: Any, source: Any = "the model file") -> TargetCodec:
-    """The codec a file form describes, or a :class:`ModelFileError` naming ``source``."""
+    """The codec a file form describes, or a :class:`~chainrule.ModelFileError` naming
+    ``source``."""
     try:
         kind = spec["type"]
         if kind == "outputs":

@@ -23,7 +23,7 @@ import numpy as np
 
 from chainrule.core.network import Cache, Network
 from chainrule.core.validation import check_instance
-from chainrule.errors import ConfigurationError
+from chainrule.errors import ConfigurationError, plural
 from chainrule.extras import install_command
 from chainrule.train.steps import StepStrategy
 
@@ -256,7 +256,8 @@ class DataParallel(StepStrategy):
         else:
             if len(self.rows) != X.shape[1]:
                 raise ConfigurationError(
-                    f"rows names {len(self.rows)} examples but this rank holds {X.shape[1]}"
+                    f"rows names {plural(len(self.rows), 'example')} but this rank holds "
+                    f"{X.shape[1]}"
                 )
             shard = Shard(self.comm, self.rows, net.n_params, net.dtype)
         shard.check_identical(net.theta, net.rng)

@@ -49,7 +49,7 @@ TRAINING = Record(
                 "tol": Range(float, 0),
                 "restore_best": bool,
             },
-            optional={"checkpoint_every": Range(int, 0)},
+            optional={"checkpoint_every": Range(int, 0), "monitor": ("score", "cost")},
         ),
         "optimizer": Record(
             fields={

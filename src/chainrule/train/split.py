@@ -1,6 +1,6 @@
 """The one seeded hold-out split: which examples validate, which train.
 
-Every part of chainrule that holds examples out (``validation_fraction`` in :func:`fit`,
+Every part of chainrule that holds examples out (``validation_fraction`` in :func:`chainrule.fit`,
 ``early_stopping`` in the estimators and in ``chainrule train``, and data-parallel training,
 which must hold out what one process would) asks :func:`hold_out_indices`. The permutation
 comes from a generator of its own, seeded from the network's seed, so a resumed run holds out
@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.core.validation import check_fraction
-from chainrule.errors import ConfigurationError
+from chainrule.errors import ConfigurationError, plural
 
 Validation = tuple[np.ndarray, np.ndarray, np.ndarray | None]
 
@@ -43,7 +43,7 @@ def hold_out_indices(
         )
     if not 0 < len(held_out) < m:
         raise ConfigurationError(
-            f"validation_fraction={fraction} of {m} examples leaves no training or no "
+            f"validation_fraction={fraction} of {plural(m, 'example')} leaves no training or no "
             "validation examples"
         )
     is_held = np.zeros(m, dtype=bool)

@@ -26,6 +26,7 @@ from chainrule.errors import (
     ConfigurationError,
     ModelFileError,
     TrainingDivergedError,
+    shown,
 )
 from chainrule.io.modelfile import FileExtras, network_from_file, read_model_file, save_network
 from chainrule.train.checkpoint import (
@@ -76,6 +77,10 @@ class Trainer:
         not improved by ``tol`` for more than ``patience`` epochs. The score is the validation
         score when there is validation data (early stopping), else minus the training cost.
         ``patience=None`` (default) never stops early.
+    monitor:
+        What early stopping watches on the validation data: ``"score"`` (default; accuracy
+        or R², as scikit-learn) or ``"cost"`` (the validation cost, which keeps falling while
+        a small validation set's accuracy has long stopped changing).
     restore_best:
         With validation data, end with the parameters of the best validation score.
     callbacks:
@@ -111,6 +116,7 @@ class Trainer:
         clip_norm: float | None = None,
         patience: int | None = None,
         tol: float = 1e-4,
+        monitor: str = "score",
         restore_best: bool = True,
         callbacks: Sequence[Callback] = (),
         checkpoint: str | PathLike[str] | None = None,
@@ -148,6 +154,11 @@ class Trainer:
             None if patience is None else check_positive_int("patience", patience, allow_zero=True)
         )
         self.tol = check_positive("tol", tol, allow_zero=True)
+        if monitor not in MONITORS:
+            raise ConfigurationError(
+                f"monitor must be one of {', '.join(MONITORS)}, got {shown(monitor)}"
+            )
+        self.monitor = monitor
         self.restore_best = bool(restore_best)
         self._callbacks = tuple(callbacks)
         if not all(callable(callback) for callback in self._callbacks):
@@ -388,7 +399,12 @@ class Trainer:
     def _end_of_epoch(self, validating: bool) -> str | None:
         """Track the best score, apply the schedule; the reason to stop, if any."""
         state = self.state
-        score = state.history.val_score[-1] if validating else -state.history.cost[-1]
+        if not validating:
+            score = -state.history.cost[-1]
+        elif self.monitor == "cost":
+            score = -state.history.val_cost[-1]
+        else:
+            score = state.history.val_score[-1]
         if score < state.best_score + self.tol:
             state.no_improvement += 1
         else:
@@ -421,6 +437,7 @@ class Trainer:
             "clip_norm": self.clip_norm,
             "patience": self.patience,
             "tol": self.tol,
+            "monitor": self.monitor,
             "restore_best": self.restore_best,
             "checkpoint_every": self.checkpoint_every,
         }
@@ -505,6 +522,8 @@ class Trainer:
 
 RESUME_OPTIONS = {"callbacks", "checkpoint", "checkpoint_every", "checkpoint_extras", "strategy"}
 AUTO_BATCH = "auto"
+#: What early stopping may watch on the validation data.
+MONITORS = ("score", "cost")
 AUTO_BATCH_SIZE = 200
 
 FAR_FROM_UNIT_SCALE = 100.0

@@ -1,0 +1,120 @@
+"""What a new user meets first on the command line (issue 21), each through a real
+``python -m chainrule`` process: per-layer activations for ``train``, the progress bar on a
+terminal, counted nouns in messages, the regressor's units, and ``--early-stopping`` with the
+defaults on the bundled data sets."""
+
+import json
+import os
+import pty
+import select
+import subprocess
+import sys
+
+import pytest
+
+pytest.importorskip("sklearn")
+
+import chainrule as cr  # noqa: E402
+
+
+def run_process(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "chainrule", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+
+
+def run_json(*args):
+    result = run_process(*args, "--json")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_train_takes_one_activation_per_hidden_layer(tmp_path):
+    model = tmp_path / "model.npz"
+    report = run_json("train", "--hidden", "8,4", "--activation", "relu,tanh", "--epochs", 3,
+                      "--save", model)  # fmt: skip
+    assert report["layers"][1:3] == [8, 4]
+    assert cr.load(model).net.hidden_activation == ["relu", "tanh"]
+
+
+def test_train_refuses_an_activation_count_unlike_the_hidden_layers_in_one_line():
+    result = run_process("train", "--hidden", "8", "--activation", "relu,tanh", "--epochs", 3)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    # plain counts with their nouns in the singular and the plural
+    assert "--activation lists 2 activations but --hidden has 1 hidden layer:" in lines[0]
+
+
+def test_a_numpy_count_in_a_message_is_a_plain_number():
+    result = subprocess.run(
+        [sys.executable, "-c",
+         "import numpy as np, chainrule as cr\n"
+         "try:\n    cr.Trainer(cr.Network([2, 1]), batch_size=np.int64(-1))\n"
+         "except cr.ConfigurationError as e:\n    print(e)"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.stdout.strip() == "batch_size must be a positive integer, got -1", result
+
+
+def terminal_stderr(*args):
+    """Run the command with stderr on a pseudo-terminal (as in a shell), stdout piped."""
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "chainrule", *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=follower,
+        env={**os.environ, "COLUMNS": "200", "TERM": "xterm"},
+    )
+    os.close(follower)
+    seen = b""
+    while True:
+        ready, _, _ = select.select([leader], [], [], 60)
+        if not ready:
+            break
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the process closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    process.communicate(timeout=60)
+    os.close(leader)
+    return process.returncode, seen.decode("utf-8", "replace")
+
+
+def test_the_progress_bar_starts_with_a_cost_and_labels_its_times():
+    code, shown = terminal_stderr("train", "--data", "digits", "--epochs", 400)
+    assert code == 0, shown
+    assert "epoch" in shown and "cost" in shown, shown
+    assert "nan" not in shown, shown
+    assert "elapsed" in shown and "left" in shown, shown
+
+
+def test_a_regressor_report_says_its_cost_is_standardised_and_names_the_metric():
+    report = run_json("train", "--data", "diabetes", "--epochs", 5)
+    assert report["cost"] == "half the mean squared error, on standardised targets"
+    table = run_process("train", "--data", "diabetes", "--epochs", 5)
+    assert table.returncode == 0, table.stderr
+    assert "on standardised targets" in table.stdout
+    assert "MSE" in table.stdout and "in the target's units" in table.stdout
+    classifier = run_json("train", "--data", "iris", "--epochs", 5)
+    assert classifier["cost"] == "mean categorical cross-entropy"
+
+
+def score(report):
+    return report["test"]["accuracy" if "accuracy" in report["test"] else "r2"]
+
+
+@pytest.mark.parametrize("data", ["iris", "breast-cancer", "wine", "diabetes", "two-moons"])
+def test_early_stopping_with_the_defaults_is_about_as_good_as_training_on(data):
+    # the oracle: the same network trained for all the default epochs, no rows held out
+    full = run_json("train", "--data", data)
+    early = run_json("train", "--data", data, "--early-stopping")
+    assert early["epochs"] > 20, early
+    assert score(early) >= score(full) - 0.05, (early, full)
