@@ -18,10 +18,19 @@ def run_python(code):
     )
 
 
-def test_from_a_checkout_the_command_installs_that_checkout_with_the_extra():
+def test_the_command_installs_the_place_this_chainrule_came_from_with_the_extra():
     command = extras.install_command("cli")
-    root = Path(chainrule.__file__).resolve().parents[2]
-    assert command == f"pip install -e '{root}[cli]'"
+    package = Path(chainrule.__file__).resolve().parent
+    if package.parent.name == "src":  # imported from a checkout (pip install -e ., PYTHONPATH)
+        root = package.parents[1]
+        assert command == f"pip install -e '{root}[cli]'"
+    else:  # installed from a folder (as CI does, pip install '.[test]'): pip recorded where
+        from importlib import metadata
+        from urllib.parse import unquote, urlparse
+
+        recorded = json.loads(metadata.distribution("chainrule").read_text("direct_url.json"))
+        root = Path(unquote(urlparse(recorded["url"]).path))
+        assert command == f"pip install '{root}[cli]'"
     declared = tomllib.loads((root / "pyproject.toml").read_text())["project"]
     assert "cli" in declared["optional-dependencies"] and declared["name"] == "chainrule"
 
