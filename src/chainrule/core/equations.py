@@ -108,6 +108,7 @@ def _name(key: str) -> str:
 NETWORK = "chainrule.core.network.Network"
 OUTPUTS = "chainrule.core.outputs"
 
+#: The equations of the derivation, in its order: what every tool that shows the math reads.
 EQUATIONS: tuple[Equation, ...] = (
     Equation(
         "F1",

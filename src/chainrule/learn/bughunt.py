@@ -263,7 +263,7 @@ class Verdict:
 
     @property
     def failing(self) -> list[str]:
-        """The parameters whose relative error exceeds :data:`TOLERANCE`."""
+        """The parameters whose relative error exceeds ``TOLERANCE``."""
         return [name for name, error in self.errors.items() if error > TOLERANCE]
 
     def ratio(self, name: str) -> np.ndarray:

@@ -162,8 +162,8 @@ class Trace:
     def render(self, fmt: str = "text") -> str:
         """The step as plain text, or as Markdown tables (``fmt="markdown"``).
 
-        Text stays within :data:`WIDTH` characters: wide matrices wrap, a few columns at a
-        time, and a matrix with a side longer than :data:`MAX_SIDE` is refused with a
+        Text stays within ``WIDTH`` characters: wide matrices wrap, a few columns at a
+        time, and a matrix with a side longer than ``MAX_SIDE`` is refused with a
         :class:`~chainrule.errors.ConfigurationError` (``as_dict`` has every number).
         """
         return _Renderer(self, markdown=fmt == "markdown").render()
@@ -364,7 +364,7 @@ class _Renderer:
 
 def _text_table(matrices: list[np.ndarray], column: str) -> list[str]:
     """Rows labelled ``j=0..``, columns ``i=0..`` (or ``k=``), matrices side by side with
-    ``|`` between; wrapped a few columns at a time past :data:`WIDTH` characters."""
+    ``|`` between; wrapped a few columns at a time past ``WIDTH`` characters."""
     rows, cols = matrices[0].shape
     if max(rows, cols) > MAX_SIDE:
         raise ConfigurationError(

@@ -27,7 +27,7 @@ class Optimizer(ABC):
     state_names: ClassVar[tuple[str, ...]] = ()
     rule: ClassVar[tuple[tuple[str, str], ...]]
     """The update rule as ``(text, LaTeX)`` lines on the flat ``θ`` and ``dθ``: what
-    :meth:`_update` computes, for ``chainrule explain`` and the tutorial."""
+    ``_update`` computes, for ``chainrule explain`` and the tutorial."""
     symbols: ClassVar[dict[str, tuple[str, str]]] = {"learning_rate": ("α", r"\alpha")}
     """The symbol (text, LaTeX) of each hyper-parameter in :attr:`rule`."""
 
