@@ -204,8 +204,9 @@ class GradCheck(Mapping[str, float]):
 def gradcheck(net: Network, X: Any, Y: Any, h: float = STEP) -> GradCheck:
     """Relative error between backpropagation and finite differences, per parameter.
 
-    ``X`` is ``(n[0], m)``, ``Y`` is ``(n[L], m)``. Returns a :class:`~chainrule.core.gradcheck.GradCheck`, a mapping
-    ``{"W1": err, "b1": err, ...}``; a correct backpropagation gives errors around 1e-10.
+    ``X`` is ``(n[0], m)``, ``Y`` is ``(n[L], m)``. Returns a
+    :class:`~chainrule.core.gradcheck.GradCheck`, a mapping ``{"W1": err, "b1": err, ...}``;
+    a correct backpropagation gives errors around 1e-10.
     Where a relu-family ``Z`` entry lies near its kink, the step of the entries that move it
     is shrunk until no ``Z`` crosses (module docstring); an entry that crosses even at
     ``SMALLEST_STEP`` is left out of its parameter's error and counted in ``skipped``.
