@@ -34,15 +34,18 @@ def parse_sizes(text: str, option: str = "--hidden") -> list[int]:
     return sizes
 
 
-def hidden_activations(text: str, hidden: list[int]) -> str | list[str]:
+def hidden_activations(
+    text: str, hidden: list[int], sizes_option: str = "--hidden"
+) -> str | list[str]:
     """``--activation``: ``relu`` for every hidden layer, or ``relu,tanh`` for one per hidden
-    layer (a ConfigurationError when their count is not the count of ``--hidden``)."""
+    layer (a ConfigurationError when their count is not the count of hidden layers that
+    ``sizes_option`` gives)."""
     names = [name.strip() for name in str(text).split(",")]
     if len(names) == 1:
         return names[0]
     if len(names) != len(hidden):
         raise ConfigurationError(
-            f"--activation lists {plural(len(names), 'activation')} but --hidden has "
+            f"--activation lists {plural(len(names), 'activation')} but {sizes_option} has "
             f"{plural(len(hidden), 'hidden layer')}: give one for all of them, or one per "
             "hidden layer"
         )

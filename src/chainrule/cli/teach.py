@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from chainrule.cli.settings import parse_sizes
+from chainrule.cli.settings import hidden_activations, parse_sizes
 from chainrule.core.network import Network
 from chainrule.core.validation import check_memory, check_positive_int
 from chainrule.errors import DataError, plural
@@ -18,11 +18,6 @@ from chainrule.train.optimizers import Optimizer, get_optimizer
 DEFAULT_LAYERS = "3,4,2,1"
 
 
-def hidden_activations(text: str) -> str | list[str]:
-    """``relu`` for every hidden layer, or ``relu,tanh``: one per hidden layer."""
-    return text.split(",") if "," in text else text
-
-
 def network_of(
     model: Path | None, layers: str, activation: str, output: str, seed: int, dtype: str
 ) -> Network:
@@ -32,7 +27,8 @@ def network_of(
     if model is not None:
         return network_from_file(model, *read_model_file(model)).copy(dtype=dtype)
     sizes = parse_sizes(layers, "--layers")
-    return Network(sizes, hidden_activations(activation), output, seed=seed, dtype=dtype)
+    activations = hidden_activations(activation, sizes[1:-1], "--layers")
+    return Network(sizes, activations, output, seed=seed, dtype=dtype)
 
 
 def training_of(model: Path | None) -> tuple[Optimizer | None, int | None]:
