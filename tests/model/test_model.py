@@ -186,7 +186,15 @@ def test_a_command_line_file_of_format_1_loads_and_predicts_what_its_release_wro
     assert isinstance(loaded, cr.Model)
     printed = chainrule("predict", "--model", FORMAT1 / f"{name}.npz", "--data", data)
     assert printed.returncode == 0, printed.stderr
-    assert printed.stdout == (FORMAT1 / f"{name}-predictions.csv").read_text()
+    ours = printed.stdout.splitlines()
+    theirs = (FORMAT1 / f"{name}-predictions.csv").read_text().splitlines()
+    assert ours[0] == theirs[0] and len(ours) == len(theirs)
+    if data == "iris":  # labels: exactly those the release printed
+        assert ours == theirs
+    else:  # values printed to 6 digits: another BLAS kernel may move the last one
+        np.testing.assert_allclose(
+            np.array(ours[1:], dtype=float), np.array(theirs[1:], dtype=float), rtol=1e-5
+        )
 
 
 def test_a_checkpoint_of_format_1_resumes_as_its_release_resumed_it(tmp_path):
@@ -197,7 +205,8 @@ def test_a_checkpoint_of_format_1_resumes_as_its_release_resumed_it(tmp_path):
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["resumed_from_epoch"] == 30
     expected = np.load(FORMAT1 / "iris-train-resumed-to-40-theta.npy")
-    np.testing.assert_array_equal(cr.load(path).net.theta, expected)
+    # bit for bit on the BLAS kernel the release ran on; float32 rounding of another kernel
+    np.testing.assert_allclose(cr.load(path).net.theta, expected, rtol=0, atol=1e-5)
     trainer = cr.Trainer.resume(path)  # the new file is of the current format
     assert trainer.epochs_done == 40 and len(trainer.history.cost) == 40
 

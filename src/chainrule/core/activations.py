@@ -19,6 +19,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from chainrule.core.arrays import namespace_of
 from chainrule.core.validation import lookup
 
 
@@ -53,11 +54,12 @@ class Sigmoid(Activation):
     def value(self, Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         # e^-|z| lies in (0, 1], so nothing overflows: for z >= 0 the value is 1 / (1 + e^-z),
         # for z < 0 the algebraically equal e^z / (1 + e^z) keeps full relative precision.
-        E = np.exp(-np.abs(Z))
-        return np.divide(np.where(Z >= 0, 1.0, E), 1.0 + E, out=out)
+        xp = namespace_of(Z)
+        E = xp.exp(-xp.abs(Z))
+        return xp.divide(xp.where(Z >= 0, 1.0, E), 1.0 + E, out=out)
 
     def derivative(self, Z: np.ndarray, A: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        out = np.subtract(1.0, A, out=out)
+        out = namespace_of(A).subtract(1.0, A, out=out)
         out *= A
         return out
 
@@ -68,11 +70,12 @@ class Tanh(Activation):
     name = "tanh"
 
     def value(self, Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        return np.tanh(Z, out=out)
+        return namespace_of(Z).tanh(Z, out=out)
 
     def derivative(self, Z: np.ndarray, A: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        out = np.multiply(A, A, out=out)
-        return np.subtract(1.0, out, out=out)
+        xp = namespace_of(A)
+        out = xp.multiply(A, A, out=out)
+        return xp.subtract(1.0, out, out=out)
 
 
 class ReLU(Activation):
@@ -83,12 +86,11 @@ class ReLU(Activation):
     kink = 0.0
 
     def value(self, Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        return np.maximum(Z, 0.0, out=out)
+        return namespace_of(Z).maximum(Z, 0.0, out=out)
 
     def derivative(self, Z: np.ndarray, A: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        if out is None:
-            out = np.empty_like(Z)
-        return np.greater(Z, 0, out=out)
+        xp = namespace_of(Z)
+        return xp.greater(Z, 0, out=xp.empty_like(Z) if out is None else out)
 
 
 class LeakyReLU(Activation):
@@ -102,12 +104,11 @@ class LeakyReLU(Activation):
         self.slope = slope
 
     def value(self, Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        return np.multiply(Z, self.derivative(Z, Z, out), out=out)
+        return namespace_of(Z).multiply(Z, self.derivative(Z, Z, out), out=out)
 
     def derivative(self, Z: np.ndarray, A: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        if out is None:
-            out = np.empty_like(Z)
-        np.greater(Z, 0, out=out)  # 1 where z > 0, else 0
+        xp = namespace_of(Z)
+        out = xp.greater(Z, 0, out=xp.empty_like(Z) if out is None else out)  # 1 where z > 0
         out *= 1.0 - self.slope
         out += self.slope
         return out
@@ -122,15 +123,16 @@ class Identity(Activation):
     name = "identity"
 
     def value(self, Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        xp = namespace_of(Z)
         if out is None:
-            return Z.copy()
-        np.copyto(out, Z)
+            return xp.copy(Z)
+        xp.copyto(out, Z)
         return out
 
     def derivative(self, Z: np.ndarray, A: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         if out is None:
-            return np.ones_like(Z)
-        out.fill(1.0)
+            out = namespace_of(Z).empty_like(Z)
+        out[...] = 1.0
         return out
 
 
@@ -154,8 +156,9 @@ def log_softmax(Z: np.ndarray) -> np.ndarray:
     ``log softmax(z)_k = z_k - max(z) - log sum_j e^(z_j - max(z))``: subtracting the column
     maximum makes every exponent <= 0, so nothing overflows and the largest term is exactly 1.
     """
-    shifted = Z - Z.max(axis=0, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=0, keepdims=True))
+    xp = namespace_of(Z)
+    shifted = Z - xp.max(Z, axis=0, keepdims=True)
+    return shifted - xp.log(xp.sum(xp.exp(shifted), axis=0, keepdims=True))
 
 
 def softmax(Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -163,7 +166,8 @@ def softmax(Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
 
     Shapes: ``Z`` and the result are ``(n[L], m)``; each result column sums to 1.
     """
-    E = np.subtract(Z, Z.max(axis=0, keepdims=True), out=out)
-    np.exp(E, out=E)
-    E /= E.sum(axis=0, keepdims=True)
+    xp = namespace_of(Z)
+    E = xp.subtract(Z, xp.max(Z, axis=0, keepdims=True), out=out)
+    E = xp.exp(E, out=E)
+    E /= xp.sum(E, axis=0, keepdims=True)
     return E

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.core.arrays import NUMPY, host
 from chainrule.core.network import Cache, Network
 from chainrule.core.validation import check_memory, check_positive, check_positive_int
 
@@ -212,8 +213,8 @@ def gradcheck(net: Network, X: Any, Y: Any, h: float = STEP) -> GradCheck:
     ``SMALLEST_STEP`` is left out of its parameter's error and counted in ``skipped``.
     """
     h = check_positive("h", h)
-    twin = net.copy(dtype="float64")
-    X, Y, _ = twin.check_data(X, Y)
+    twin = net.copy(dtype="float64").to(NUMPY)  # finite differences in float64, on the host
+    X, Y, _ = twin.check_data(host(X), host(Y))
     analytic = np.concatenate([g.ravel() for g in twin.gradients(X, Y).values()])
     cache = Cache(twin.layer_sizes, X.shape[1], twin.dtype)
 

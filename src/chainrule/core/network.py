@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.core.activations import Activation, LeakyReLU, get_activation
+from chainrule.core.arrays import NUMPY, describe, namespace_of
 from chainrule.core.initializers import initial_weights
 from chainrule.core.outputs import Output, get_output
 from chainrule.core.threads import in_row_blocks
@@ -36,19 +37,20 @@ from chainrule.core.validation import (
     check_positive,
     check_seed,
 )
-from chainrule.errors import ConfigurationError, plural
+from chainrule.errors import ConfigurationError, DataError, plural
 
 
 def times_derivative(
     g: Activation, dA: np.ndarray, Z: np.ndarray, A: np.ndarray, G: np.ndarray
 ) -> None:
     """``dA <- dA * g'(Z)``, the elementwise half of eq. B4; ``G`` holds ``g'(Z)``."""
-    np.multiply(dA, g.derivative(Z, A, out=G), out=dA)
+    namespace_of(dA).multiply(dA, g.derivative(Z, A, out=G), out=dA)
 
 
-def dense_product(A: Any, B: Any, out: np.ndarray) -> np.ndarray:
-    """``out = A B`` for NumPy arrays: the product F1 and B2 take with the input ``A[0]``."""
-    return np.matmul(A, B, out=out)
+def dense_product(A: Any, B: Any, out: Any) -> Any:
+    """``out = A B`` for arrays of the core's namespace: the product F1 and B2 take with the
+    input ``A[0]``."""
+    return namespace_of(out).matmul(A, B, out=out)
 
 
 def parameter_count(layer_sizes: Sequence[int]) -> int:
@@ -77,6 +79,8 @@ class Cache:
     :func:`chainrule.learn.trace.trace_step` does), receives a copy of each hidden ``dA[l]``
     before B4's product overwrites it, so that a trace can show ``dA[l]`` and ``g'(Z[l])``
     (left in ``G[l]``) apart.
+
+    ``xp`` is the namespace the arrays are allocated in (:mod:`chainrule.core.arrays`).
     """
 
     def __init__(
@@ -84,21 +88,23 @@ class Cache:
         layer_sizes: Sequence[int],
         m: int,
         dtype: np.dtype,
-        input_product: Callable[[Any, Any, np.ndarray], np.ndarray] = dense_product,
+        input_product: Callable[[Any, Any, Any], Any] = dense_product,
+        xp: Any = NUMPY,
     ) -> None:
         self.m = m
         self.input_product = input_product
+        self.xp = xp
         self.layer_sizes = n = tuple(layer_sizes)
         layers = range(1, len(n))
         check_memory(
             4 * sum(n[1:]) * m * np.dtype(dtype).itemsize,
             f"a forward and backward pass of layer sizes {list(n)} over {m} examples",
         )
-        self.Z: list[Any] = [None] + [np.empty((n[l], m), dtype) for l in layers]
-        self.A: list[Any] = [None] + [np.empty((n[l], m), dtype) for l in layers]
+        self.Z: list[Any] = [None] + [xp.empty((n[l], m), dtype) for l in layers]
+        self.A: list[Any] = [None] + [xp.empty((n[l], m), dtype) for l in layers]
         self.D: list[Any] = [None] * len(n)
-        self.dA: list[Any] = [None] + [np.empty((n[l], m), dtype) for l in layers]
-        self.G: list[Any] = [None] + [np.empty((n[l], m), dtype) for l in layers[:-1]]
+        self.dA: list[Any] = [None] + [xp.empty((n[l], m), dtype) for l in layers]
+        self.G: list[Any] = [None] + [xp.empty((n[l], m), dtype) for l in layers[:-1]]
         self.gradient_views: tuple[np.ndarray, tuple, tuple] | None = None
         self.dA_kept: list[Any] | None = None
 
@@ -144,6 +150,9 @@ class Network:
         ``None`` because layer 0 is the input. They are views into ``theta``.
     theta:
         All parameters as one flat vector of length ``n_params``.
+    xp:
+        The namespace the parameters live in (:mod:`chainrule.core.arrays`): NumPy unless
+        :meth:`to` (or training on another library's arrays) moved them.
     """
 
     def __init__(
@@ -184,6 +193,7 @@ class Network:
         )
         self._leaky_slope = float(leaky_slope)
 
+        self.xp = NUMPY  # the initial weights are always drawn on the host, by NumPy
         self.theta = np.zeros(self.n_params, dtype=self.dtype)
         self.W, self.b = self.unflatten(self.theta)
         self.init = init
@@ -226,12 +236,12 @@ class Network:
         """Views ``(W, b)`` into a flat vector laid out like ``theta`` (index 0 is ``None``)."""
         W: list[np.ndarray | None] = [None]
         b: list[np.ndarray | None] = [None]
-        offset = 0
+        xp, offset = namespace_of(flat), 0
         n = self.layer_sizes
         for l in range(1, self.L + 1):
             for shape, target in (((n[l], n[l - 1]), W), ((n[l], 1), b)):
                 size = shape[0] * shape[1]
-                target.append(flat[offset : offset + size].reshape(shape))
+                target.append(xp.reshape(flat[offset : offset + size], shape))
                 offset += size
         return tuple(W), tuple(b)
 
@@ -243,14 +253,35 @@ class Network:
         return named
 
     def __getstate__(self) -> dict[str, Any]:
-        # W and b are views of theta; pickle theta alone and rebuild the views on load.
+        # W and b are views of theta; pickle theta alone, as a host NumPy array, and rebuild
+        # the views on load (a network pickled on another namespace unpickles on NumPy).
         state = self.__dict__.copy()
-        del state["W"], state["b"]
+        del state["W"], state["b"], state["xp"]
+        state["theta"] = self.xp.to_numpy(self.theta) if self.xp is not NUMPY else self.theta
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
+        self.xp = NUMPY
         self.W, self.b = self.unflatten(self.theta)
+
+    def to(self, like: Any) -> Network:
+        """Move the parameters into the namespace and onto the device of the array ``like``
+        (a torch tensor on ``cuda``, a NumPy array, or :data:`chainrule.core.arrays.NUMPY`):
+        ``theta`` becomes a copy there, with
+        ``W[l]`` and ``b[l]`` views of it again. Returns the network; a no-op where the
+        parameters already are. Training on another library's arrays does this itself."""
+        xp = NUMPY if like is NUMPY else namespace_of(like)
+        if xp is not self.xp:
+            host = self.theta if self.xp is NUMPY else self.xp.to_numpy(self.theta)
+            self.theta = host if xp is NUMPY else xp.asarray(host, self.dtype)
+            self.xp = xp
+            self.W, self.b = self.unflatten(self.theta)
+        return self
+
+    def host_theta(self) -> np.ndarray:
+        """``theta`` as a NumPy array on the host (itself on NumPy, a copy elsewhere)."""
+        return self.theta if self.xp is NUMPY else self.xp.to_numpy(self.theta)
 
     def _hidden_activation_names(self, hidden_activation: str | Sequence[str]) -> list[str]:
         n_hidden = self.L - 1
@@ -283,11 +314,13 @@ class Network:
             return None
         keep = 1.0 - self.dropout
         scale = self.dtype.type(1.0 / keep)
-        n = self.layer_sizes
+        n, xp = self.layer_sizes, self.xp
+        # drawn on the host from the network's generator, so that every namespace trains
+        # with the same masks for the same seed
         hidden = [
             (self.rng.random((n[l], m), dtype=self.dtype) < keep) * scale for l in range(1, self.L)
         ]
-        return [None, *hidden, None]
+        return [None, *(hidden if xp is NUMPY else [xp.asarray(D) for D in hidden]), None]
 
     def forward_pass(
         self, X: np.ndarray, cache: Cache | None = None, masks: list[Any] | None = None
@@ -299,12 +332,13 @@ class Network:
         ``A[l]`` is multiplied by ``D[l]`` (eq. R2). Results go into ``cache`` (a new one if
         not given).
         """
-        cache = cache or Cache(self.layer_sizes, X.shape[1], self.dtype)
+        xp = self.xp
+        cache = cache or Cache(self.layer_sizes, X.shape[1], self.dtype, xp=xp)
         Z, A = cache.Z, cache.A
         D = cache.D = masks or [None] * (self.L + 1)
         A[0] = X
         for l in range(1, self.L + 1):
-            product = cache.input_product if l == 1 else np.matmul
+            product = cache.input_product if l == 1 else xp.matmul
             product(self.W[l], A[l - 1], out=Z[l])  # F1: Z[l] = W[l] A[l-1] + b[l]
             Z[l] += self.b[l]
             if l == self.L:
@@ -315,15 +349,16 @@ class Network:
                 A[l] *= D[l]  # R2: A[l] = A[l] * D[l]
         return cache
 
-    def batch_cost(self, cache: Cache, Y: np.ndarray, weights: np.ndarray | None = None) -> float:
+    def batch_cost(self, cache: Cache, Y: Any, weights: Any = None) -> Any:
         """``J`` after :meth:`forward_pass`: the output's cost (C1 to C4) plus the L2 term (R1)
-        and the L1 term (R3)."""
+        and the L1 term (R3). A float on NumPy; off NumPy a 0-d array, left on the device."""
         J = self.output.cost(cache.Z[self.L], Y, weights)  # C1 to C4
+        m = cache.m if weights is None else self.xp.sum(weights)
         if self.l2:
-            J += self.l2_cost(cache.m if weights is None else weights.sum())
+            J += self.l2_cost(m)
         if self.l1:
-            J += self.l1_cost(cache.m if weights is None else weights.sum())
-        return float(J)
+            J += self.l1_cost(m)
+        return J
 
     def batch_gradient(
         self, cache: Cache, Y: np.ndarray, grads: np.ndarray, weights: np.ndarray | None = None
@@ -332,12 +367,13 @@ class Network:
         ``theta``): the fused ``dZ[L]`` (B1), :meth:`backward_pass` (B2 to B4), then R1, R3."""
         dZ = self.output.dZ(cache.A[self.L], Y, weights, out=cache.dA[self.L])  # B1
         self.backward_pass(cache, dZ, grads)
+        m = cache.m if weights is None else self.xp.sum(weights)
         if self.l2:
             dW, _ = self.gradient_views(cache, grads)
-            self.add_l2_gradient(dW, cache.m if weights is None else weights.sum())
+            self.add_l2_gradient(dW, m)
         if self.l1:
             dW, _ = self.gradient_views(cache, grads)
-            self.add_l1_gradient(dW, cache.m if weights is None else weights.sum())
+            self.add_l1_gradient(dW, m)
         return grads
 
     def backward_pass(self, cache: Cache, dZ: np.ndarray, grads: np.ndarray) -> np.ndarray:
@@ -349,41 +385,44 @@ class Network:
         """
         Z, A, D, dA, G = cache.Z, cache.A, cache.D, cache.dA, cache.G
         dW, db = self.gradient_views(cache, grads)
+        xp = self.xp
         for l in range(self.L, 0, -1):
-            product = cache.input_product if l == 1 else np.matmul
+            product = cache.input_product if l == 1 else xp.matmul
             product(dZ, A[l - 1].T, out=dW[l])  # B2: dW[l] = dZ[l] A[l-1]^T
-            dZ.sum(axis=1, keepdims=True, out=db[l])  # B3: db[l] = sum_i dZ[l]
+            xp.sum(dZ, axis=1, keepdims=True, out=db[l])  # B3: db[l] = sum_i dZ[l]
             if l > 1:
-                dA_prev = np.matmul(self.W[l].T, dZ, out=dA[l - 1])  # B4: dA[l-1] = W[l]^T dZ[l]
+                dA_prev = xp.matmul(self.W[l].T, dZ, out=dA[l - 1])  # B4: dA[l-1] = W[l]^T dZ[l]
                 g, A_prev = self.g[l - 1], A[l - 1]
                 if D[l - 1] is not None:
                     dA_prev *= D[l - 1]  # R2: dA[l-1] = dA[l-1] * D[l-1]
                     # A[l-1] holds the masked activation; g' needs g(Z) itself
                     A_prev = g.value(Z[l - 1])
                 if cache.dA_kept is not None:
-                    cache.dA_kept[l - 1] = dA_prev.copy()
+                    cache.dA_kept[l - 1] = xp.copy(dA_prev)
                 # B4: dZ[l-1] = dA[l-1] * g'(Z[l-1]), in place
                 in_row_blocks(partial(times_derivative, g), dA_prev, Z[l - 1], A_prev, G[l - 1])
                 dZ = dA_prev
         return grads
 
-    def l2_cost(self, m: float) -> float:
+    def l2_cost(self, m: Any) -> Any:
         """R1's cost term ``lambda / (2m) sum_l ||W[l]||^2`` (``m``: examples or total weight)."""
-        return self.l2 / (2 * m) * sum(float((W * W).sum()) for W in self.W[1:])  # R1
+        xp = self.xp
+        return self.l2 / (2 * m) * sum(xp.number(xp.sum(W * W)) for W in self.W[1:])  # R1
 
     def add_l2_gradient(self, dW: tuple[Any, ...], m: float) -> None:
         """R1's gradient term: ``dW[l] += (lambda / m) W[l]`` for every layer, in place."""
         for l in range(1, self.L + 1):
             dW[l][...] += (self.l2 / m) * self.W[l]  # R1
 
-    def l1_cost(self, m: float) -> float:
+    def l1_cost(self, m: Any) -> Any:
         """R3's cost term ``lambda_1 / m sum_l sum_jk |W[l]_jk|`` (``m`` as in :meth:`l2_cost`)."""
-        return self.l1 / m * sum(float(np.abs(W).sum()) for W in self.W[1:])  # R3
+        xp = self.xp
+        return self.l1 / m * sum(xp.number(xp.sum(xp.abs(W))) for W in self.W[1:])  # R3
 
     def add_l1_gradient(self, dW: tuple[Any, ...], m: float) -> None:
         """R3's gradient term: ``dW[l] += (lambda_1 / m) sign(W[l])`` (0 where ``W = 0``)."""
         for l in range(1, self.L + 1):
-            dW[l][...] += (self.l1 / m) * np.sign(self.W[l])  # R3
+            dW[l][...] += (self.l1 / m) * self.xp.sign(self.W[l])  # R3
 
     def gradient_views(self, cache: Cache, grads: np.ndarray) -> tuple[tuple, tuple]:
         """``(dW, db)``: views of the flat ``grads`` indexed like ``W`` and ``b``, kept in
@@ -394,8 +433,21 @@ class Network:
 
     # ------------------------------------------------------------------ public API
 
+    def check_namespace(self, *arrays: Any) -> None:
+        """Refuse arrays that do not live where the parameters do: one clear
+        :class:`~chainrule.errors.DataError`, never a silent copy between devices."""
+        xp = namespace_of(*arrays)
+        if xp is not self.xp:
+            given = next(x for x in arrays if x is not None and namespace_of(x) is xp)
+            raise DataError(
+                f"the network's parameters are {describe(self.theta)} but the data are "
+                f"{describe(given)}: train on the data (training moves the parameters to "
+                "them), move the network with net.to(X), or convert the data"
+            )
+
     def forward(self, X: Any) -> np.ndarray:
         """``A[L]`` for the examples ``X`` of shape ``(n[0], m)``; result ``(n[L], m)``."""
+        self.check_namespace(X)
         X = as_examples(X, self.layer_sizes[0], self.dtype)
         return self.forward_pass(X).A[self.L]
 
@@ -406,7 +458,7 @@ class Network:
         average. Dropout is never applied here, so the cost is deterministic.
         """
         X, Y, w = self.check_data(X, Y, sample_weight)
-        return self.batch_cost(self.forward_pass(X), Y, w)
+        return float(self.batch_cost(self.forward_pass(X), Y, w))
 
     def gradients(self, X: Any, Y: Any, sample_weight: Any = None) -> dict[str, np.ndarray]:
         """The exact gradient of :meth:`cost`: ``{"dW1": ..., "db1": ..., ...}``.
@@ -414,7 +466,7 @@ class Network:
         Each ``dW[l]`` has the shape of ``W[l]`` and each ``db[l]`` that of ``b[l]``.
         """
         X, Y, w = self.check_data(X, Y, sample_weight)
-        grads = self.batch_gradient(self.forward_pass(X), Y, np.empty_like(self.theta), w)
+        grads = self.batch_gradient(self.forward_pass(X), Y, self.xp.empty_like(self.theta), w)
         return self._named(*self.unflatten(grads), "dW", "db")
 
     def predict(self, X: Any) -> np.ndarray:
@@ -453,16 +505,18 @@ class Network:
     def copy(self, dtype: str | np.dtype | None = None) -> Network:
         """An independent copy, optionally cast to another dtype."""
         twin = Network(**{**self.config(), "dtype": dtype or self.dtype})
-        twin.theta[...] = self.theta
+        twin.theta[...] = self.host_theta()
         twin.rng.bit_generator.state = self.rng.bit_generator.state
-        return twin
+        return twin.to(self.theta)
 
     def check_data(
         self, X: Any, Y: Any, sample_weight: Any = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """Validate ``X`` ``(n[0], m)``, ``Y`` ``(n[L], m)`` and weights ``(m,)`` for this
         network: arrays of its dtype (``X.T`` of C-ordered rows passes without a copy), or a
-        :class:`~chainrule.errors.DataError` naming the problem. Weights come back ``(1, m)``."""
+        :class:`~chainrule.errors.DataError` naming the problem. Weights come back ``(1, m)``.
+        The arrays must live where the parameters do (:attr:`xp`)."""
+        self.check_namespace(X, Y, sample_weight)
         X = as_examples(X, self.layer_sizes[0], self.dtype)
         Y = as_targets(Y, self.layer_sizes[-1], X.shape[1], self.dtype)
         self.output.check_targets(Y)

@@ -22,12 +22,14 @@ equals the plain one when every ``w_i = 1``.
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from typing import ClassVar
 
 import numpy as np
 
 from chainrule.core.activations import Identity, Sigmoid, log_softmax, softmax
+from chainrule.core.arrays import namespace_of
 from chainrule.core.validation import lookup
 from chainrule.errors import DataError
 
@@ -58,11 +60,14 @@ class Output(ABC):
         ``J = sum_i w_i loss_i / divisor``, where ``divisor`` is by default ``m`` (``w_i = 1``)
         or ``sum_i w_i`` (eq. C4). A caller that holds only some columns of a batch passes
         the whole batch's divisor, so that the parts sum to the batch's cost (eq. D1).
+        A float on NumPy; off NumPy a 0-d array left on the device.
         """
+        xp = namespace_of(Z)
         losses = self.losses(Z, Y)
         if weights is None:
-            return float(losses.sum() / (Z.shape[1] if divisor is None else divisor))
-        return float((losses * weights).sum() / (weights.sum() if divisor is None else divisor))
+            return xp.number(xp.sum(losses) / (Z.shape[1] if divisor is None else divisor))
+        total = xp.sum(weights) if divisor is None else divisor
+        return xp.number(xp.sum(losses * weights) / total)
 
     def dZ(
         self,
@@ -77,13 +82,15 @@ class Output(ABC):
         With weights: ``dZ[L] = (A[L] - Y) * w / sum_i w_i`` (eq. C4). ``divisor`` replaces
         ``m`` (or ``sum_i w_i``) as in :meth:`cost`.
         """
-        dZ = np.subtract(A, Y, out=out)  # B1
+        xp = namespace_of(A)
+        dZ = xp.subtract(A, Y, out=out)  # B1
         # Both branches multiply by a per-example factor computed in A's dtype, so unit weights
         # reproduce the unweighted gradient bit for bit.
         if weights is None:
-            dZ *= A.dtype.type(1) / A.dtype.type(A.shape[1] if divisor is None else divisor)
+            m = A.shape[1] if divisor is None else divisor
+            dZ *= xp.scalar(1, A.dtype) / xp.scalar(m, A.dtype)
         else:
-            dZ *= weights / (weights.sum() if divisor is None else A.dtype.type(divisor))
+            dZ *= weights / (xp.sum(weights) if divisor is None else xp.scalar(divisor, A.dtype))
         return dZ
 
     @abstractmethod
@@ -100,11 +107,12 @@ class Output(ABC):
 
     def score(self, A: np.ndarray, Y: np.ndarray, weights: np.ndarray | None = None) -> float:
         """Accuracy: the (weighted) fraction of examples predicted right."""
+        xp = namespace_of(A)
         right = self.correct(A, Y)
         if weights is None:
-            return float(right.mean())
-        w = weights.reshape(-1)
-        return float((w * right).sum() / w.sum())
+            return float(xp.mean(right))
+        w = xp.reshape(weights, (-1,))
+        return float(xp.sum(w * xp.astype(right, w.dtype)) / xp.sum(w))
 
     @abstractmethod
     def check_targets(self, Y: np.ndarray) -> None:
@@ -128,25 +136,28 @@ class SigmoidCrossEntropy(Output):
     def losses(self, Z: np.ndarray, Y: np.ndarray) -> np.ndarray:
         # C1 from the logits: -[y log σ(z) + (1 - y) log(1 - σ(z))] = log(1 + e^z) - z y,
         # written max(z, 0) + log(1 + e^-|z|) - z y so that e^-|z| <= 1 never overflows
-        return np.maximum(Z, 0) - Z * Y + np.log1p(np.exp(-np.abs(Z)))
+        xp = namespace_of(Z)
+        return xp.maximum(Z, 0.0) - Z * Y + xp.log1p(xp.exp(-xp.abs(Z)))
 
     def predict(self, A: np.ndarray) -> np.ndarray:
         """0/1 labels ``(n[L], m)``: 1 where ``A[L] >= 0.5``."""
-        return (A >= 0.5).astype(np.int64)
+        xp = namespace_of(A)
+        return xp.astype(A >= 0.5, xp.int64)
 
     def probabilities(self, A: np.ndarray) -> np.ndarray:
         """One unit: ``P(class 0), P(class 1)`` as ``(2, m)``; several (multi-label): ``A``."""
-        return np.vstack([1 - A, A]) if A.shape[0] == 1 else A
+        return namespace_of(A).concatenate([1 - A, A], axis=0) if A.shape[0] == 1 else A
 
     def correct(self, A: np.ndarray, Y: np.ndarray) -> np.ndarray:
         """Right only if every unit is (a multi-label example is judged whole)."""
-        return ((A >= 0.5) == (Y >= 0.5)).all(axis=0)
+        return namespace_of(A).all((A >= 0.5) == (Y >= 0.5), axis=0)
 
     def check_targets(self, Y: np.ndarray) -> None:
-        if Y.size and (Y.min() < 0 or Y.max() > 1):
+        low, high = value_range(Y)
+        if low < 0 or high > 1:
             raise DataError(
                 "targets for a sigmoid output must be labels 0 or 1 (or probabilities in "
-                f"[0, 1]); found values from {Y.min():g} to {Y.max():g}"
+                f"[0, 1]); found values from {low:g} to {high:g}"
             )
 
 
@@ -167,15 +178,18 @@ class SoftmaxCrossEntropy(Output):
 
     def predict(self, A: np.ndarray) -> np.ndarray:
         """The class index of each example, ``(m,)``."""
-        return A.argmax(axis=0)
+        return namespace_of(A).argmax(A, axis=0)
 
     def correct(self, A: np.ndarray, Y: np.ndarray) -> np.ndarray:
-        return A.argmax(axis=0) == Y.argmax(axis=0)
+        xp = namespace_of(A)
+        return xp.argmax(A, axis=0) == xp.argmax(Y, axis=0)
 
     def check_targets(self, Y: np.ndarray) -> None:
         if Y.shape[0] < 2:
             raise DataError("a softmax output needs at least 2 units (one per class)")
-        if Y.size and (Y.min() < 0 or not np.allclose(Y.sum(axis=0), 1.0, atol=1e-4)):
+        xp = namespace_of(Y)
+        sums_to_one = bool(xp.all(xp.abs(xp.sum(Y, axis=0) - 1.0) <= 1e-4 + 1e-5))
+        if value_range(Y)[0] < 0 or not sums_to_one:
             raise DataError(
                 "targets for a softmax output must be one-hot columns (or class "
                 "probabilities that sum to 1 per example)"
@@ -211,12 +225,15 @@ class IdentitySquaredError(Output):
     def score(self, A: np.ndarray, Y: np.ndarray, weights: np.ndarray | None = None) -> float:
         """``R^2 = 1 - sum (y - a)^2 / sum (y - mean y)^2`` per output unit, averaged over units
         (weighted sums and mean with ``weights``, as scikit-learn's ``r2_score``)."""
-        w = np.ones((1, Y.shape[1])) if weights is None else weights.reshape(1, -1)
-        mean = (w * Y).sum(axis=1, keepdims=True) / w.sum()
-        residual = (w * (Y - A) ** 2).sum(axis=1)
-        total = (w * (Y - mean) ** 2).sum(axis=1)
-        r2 = np.where(total > 0, 1 - residual / np.where(total > 0, total, 1), residual == 0)
-        return float(r2.mean())
+        xp = namespace_of(A)
+        m = Y.shape[1]
+        w = xp.ones((1, m), xp.float64) if weights is None else xp.reshape(weights, (1, m))
+        mean = xp.sum(w * Y, axis=1, keepdims=True) / xp.sum(w)
+        residual = xp.sum(w * (Y - A) ** 2, axis=1)
+        total = xp.sum(w * (Y - mean) ** 2, axis=1)
+        perfect = xp.astype(residual == 0, residual.dtype)
+        r2 = xp.where(total > 0, 1 - residual / xp.where(total > 0, total, 1.0), perfect)
+        return float(xp.mean(r2))
 
     def check_targets(self, Y: np.ndarray) -> None:
         """Any finite real value is a valid regression target."""
@@ -236,20 +253,29 @@ class ExpPoisson(IdentitySquaredError):
     loss_name = "Poisson deviance"
 
     def activation(self, Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        return np.exp(Z, out=out)  # F3: A[L] = e^Z[L]
+        return namespace_of(Z).exp(Z, out=out)  # F3: A[L] = e^Z[L]
 
     def losses(self, Z: np.ndarray, Y: np.ndarray) -> np.ndarray:
         # C5 from the logits: y log(y / e^z) - y + e^z = y log y - y z - y + e^z, with
         # y log y = 0 at y = 0
-        y_log_y = Y * np.log(np.where(Y > 0, Y, 1))
-        return y_log_y - Y * Z - Y + np.exp(Z)
+        xp = namespace_of(Z)
+        y_log_y = Y * xp.log(xp.where(Y > 0, Y, 1.0))
+        return y_log_y - Y * Z - Y + xp.exp(Z)
 
     def check_targets(self, Y: np.ndarray) -> None:
-        if Y.size and Y.min() < 0:
+        low = value_range(Y)[0]
+        if low < 0:
             raise DataError(
-                "targets for an exp (Poisson) output must be counts or rates >= 0; found "
-                f"{Y.min():g}"
+                f"targets for an exp (Poisson) output must be counts or rates >= 0; found {low:g}"
             )
+
+
+def value_range(Y: np.ndarray) -> tuple[float, float]:
+    """The smallest and largest target, as floats (``(0, 0)`` for no targets)."""
+    if not math.prod(Y.shape):
+        return 0.0, 0.0
+    xp = namespace_of(Y)
+    return float(xp.min(Y)), float(xp.max(Y))
 
 
 OUTPUTS: dict[str, type[Output]] = {

@@ -70,6 +70,9 @@ def in_row_blocks(function: Callable[..., Any], *arrays: Any) -> None:
     passed whole. ``function`` must act elementwise and write its results into its arguments.
     """
     first = arrays[0]
+    if not isinstance(first, np.ndarray):  # another array API library: its own parallelism
+        function(*arrays)
+        return
     n, threads = first.shape[0], settings.threads
     if threads == 1 or first.size < settings.min_elements or n < threads:
         function(*arrays)

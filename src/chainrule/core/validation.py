@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from chainrule.core.arrays import is_foreign_array, namespace_of
 from chainrule.errors import ConfigurationError, DataError, plural, shown
 
 T = TypeVar("T")
@@ -169,8 +170,13 @@ def check_fraction(name: str, value: Any) -> float:
     return number
 
 
-def as_numeric_array(values: Any, name: str, dtype: np.dtype) -> np.ndarray:
-    """``np.asarray(values, dtype)``, refusing strings, objects and non-finite numbers."""
+def as_numeric_array(values: Any, name: str, dtype: np.dtype) -> Any:
+    """``np.asarray(values, dtype)``, refusing strings, objects and non-finite numbers.
+
+    Another array API library's array stays in its namespace and on its device, cast to
+    ``dtype`` there."""
+    if is_foreign_array(values):
+        return _foreign_numeric_array(values, name, dtype)
     try:
         raw = np.asarray(values)
     except (ValueError, TypeError) as exc:
@@ -188,12 +194,23 @@ def as_numeric_array(values: Any, name: str, dtype: np.dtype) -> np.ndarray:
     return array
 
 
+def _foreign_numeric_array(values: Any, name: str, dtype: np.dtype) -> Any:
+    xp = namespace_of(values)
+    if not xp.library.isdtype(values.dtype, ("bool", "integral", "real floating")):
+        raise DataError(f"{name} must hold real numbers, got an array of dtype {values.dtype}")
+    array = values if values.dtype == xp.dtype(dtype) else xp.astype(values, dtype)
+    if not bool(xp.all(xp.library.isfinite(array))):
+        raise DataError(f"{name} contains a non-finite value")
+    return array
+
+
 def as_examples(X: Any, n_features: int, dtype: np.dtype, name: str = "X") -> np.ndarray:
     """Validate examples-as-columns input ``X`` of shape ``(n[0], m)``."""
     X = as_numeric_array(X, name, dtype)
     if X.ndim != 2:
         raise DataError(
-            f"{name} must be 2-D with shape (n[0], m) = ({n_features}, m), got shape {X.shape}"
+            f"{name} must be 2-D with shape (n[0], m) = ({n_features}, m), got shape "
+            f"{tuple(X.shape)}"
         )
     if X.shape[0] != n_features:
         raise DataError(
@@ -209,9 +226,11 @@ def as_targets(Y: Any, n_outputs: int, m: int, dtype: np.dtype, name: str = "Y")
     """Validate targets of shape ``(n[L], m)``; a 1-D ``(m,)`` is accepted when ``n[L] = 1``."""
     Y = as_numeric_array(Y, name, dtype)
     if Y.ndim == 1 and n_outputs == 1:
-        Y = Y.reshape(1, -1)
-    if Y.shape != (n_outputs, m):
-        raise DataError(f"{name} must have shape (n[L], m) = ({n_outputs}, {m}), got {Y.shape}")
+        Y = namespace_of(Y).reshape(Y, (1, -1))
+    if tuple(Y.shape) != (n_outputs, m):
+        raise DataError(
+            f"{name} must have shape (n[L], m) = ({n_outputs}, {m}), got {tuple(Y.shape)}"
+        )
     return Y
 
 
@@ -220,10 +239,11 @@ def as_weights(sample_weight: Any, m: int, dtype: np.dtype) -> np.ndarray | None
     if sample_weight is None:
         return None
     w = as_numeric_array(sample_weight, "sample_weight", dtype)
-    if w.shape != (m,):
+    if tuple(w.shape) != (m,):
         raise DataError(
-            f"sample_weight must have shape ({m},), one weight per example, got {w.shape}"
+            f"sample_weight must have shape ({m},), one weight per example, got {tuple(w.shape)}"
         )
-    if (w < 0).any() or not w.any():
+    xp = namespace_of(w)
+    if bool(xp.any(w < 0)) or not bool(xp.any(w)):
         raise DataError("sample_weight must be >= 0 with at least one positive weight")
-    return w.reshape(1, m)
+    return xp.reshape(w, (1, m))

@@ -279,7 +279,8 @@ def save_network(
         "metadata": dict(metadata or {}),
         "training": None if training is None else dict(training),
     }
-    write_model_file(path, header, {"theta": net.theta, **(arrays or {})})
+    # the file always holds host NumPy arrays, wherever the network computes
+    write_model_file(path, header, {"theta": net.host_theta(), **(arrays or {})})
 
 
 def network_from_file(

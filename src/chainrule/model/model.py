@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.core.arrays import is_foreign_array
 from chainrule.core.network import Network
 from chainrule.core.validation import check_instance
 from chainrule.errors import DataError, ModelFileError, plural
@@ -159,9 +160,11 @@ class Model:
         :class:`DataError` naming it. Otherwise the columns are taken by position, so their
         count must agree.
         """
-        X_rows = np.asarray(X_rows)
+        X_rows = X_rows if is_foreign_array(X_rows) else np.asarray(X_rows)
         if X_rows.ndim != 2:
-            raise DataError(f"{source}: expected rows of features (2-D), got shape {X_rows.shape}")
+            raise DataError(
+                f"{source}: expected rows of features (2-D), got shape {tuple(X_rows.shape)}"
+            )
         expected = self.feature_names
         if expected is not None and names is not None:
             names = [str(n) for n in names]

@@ -29,6 +29,7 @@ import numpy as np
 from scipy.sparse import issparse
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_sample_weight
@@ -41,10 +42,19 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from chainrule.core.arrays import (
+    NUMPY,
+    describe,
+    host,
+    is_foreign_array,
+    namespace_of,
+    numpy_dtype,
+)
 from chainrule.core.network import Cache, Network
 from chainrule.errors import (
     ChainruleError,
     ConfigurationError,
+    DataError,
     DivergedFitError,
     ModelFileError,
     TrainingDivergedError,
@@ -64,6 +74,7 @@ from chainrule.train.checkpoint import TrainingState
 from chainrule.train.optimizers import Adam, Optimizer, get_optimizer
 from chainrule.train.schedules import Schedule, get_schedule
 from chainrule.train.trainer import Trainer
+from sklearn import config_context, get_config
 
 ACTIVATION_ALIASES = {"logistic": "sigmoid"}
 CURVES = ("loss_curve", "validation_scores", "validation_loss_curve")  # stored as arrays
@@ -84,6 +95,31 @@ NON_FINITE = (
 )
 
 
+def dispatched_namespace(X: Any) -> Any:
+    """``X``'s namespace (:mod:`chainrule.core.arrays`) when scikit-learn's
+    ``array_api_dispatch`` is on and ``X`` is another array API library's array: the
+    estimator then trains there, on ``X``'s device, and answers in it. ``None`` otherwise:
+    scikit-learn's validation converts ``X`` to NumPy, as it does for every estimator."""
+    if get_config()["array_api_dispatch"] and is_foreign_array(X):
+        return namespace_of(X)
+    return None
+
+
+def float_dtypes(xp: Any) -> tuple[Any, Any]:
+    """The float dtypes validation may keep ``X`` in: float64 or float32 of ``xp``."""
+    if xp is None:
+        return np.float64, np.float32
+    return xp.library.float64, xp.library.float32
+
+
+def returned(result: np.ndarray, xp: Any) -> Any:
+    """A prediction in the namespace the input came in (``xp``; ``None``: NumPy). Labels
+    that are not numbers (strings, objects) have no place there and stay NumPy arrays."""
+    if xp is None or result.dtype.kind not in "biuf":
+        return result
+    return xp.asarray(result)
+
+
 class ScikitLearnAdam(Adam):
     """Adam exactly as scikit-learn's MLP applies it.
 
@@ -99,12 +135,13 @@ class ScikitLearnAdam(Adam):
     def _update(
         self, theta: np.ndarray, g: np.ndarray, work: np.ndarray, m: np.ndarray, v: np.ndarray
     ) -> None:
+        xp = namespace_of(theta)
         self._moments(g, work, m, v)
-        step = self.learning_rate * np.sqrt(1 - self.beta_2**self.t) / (1 - self.beta_1**self.t)
-        np.sqrt(v, out=work)
+        step = self.learning_rate * math.sqrt(1 - self.beta_2**self.t) / (1 - self.beta_1**self.t)
+        xp.sqrt(v, out=work)
         work += self.epsilon
-        np.divide(m, work, out=work)
-        theta -= np.multiply(step, work, out=work)
+        xp.divide(m, work, out=work)
+        theta -= xp.multiply(step, work, out=work)
 
 
 class OutputAveragedLoss(SparseAwareGradient):
@@ -113,7 +150,7 @@ class OutputAveragedLoss(SparseAwareGradient):
 
     def cost(self, net: Network, cache: Cache, Y: np.ndarray, w: np.ndarray | None) -> float:
         J = net.output.cost(cache.Z[net.L], Y, w) / Y.shape[0]
-        return float(J + net.l2_cost(cache.m if w is None else w.sum()) if net.l2 else J)
+        return J + net.l2_cost(cache.m if w is None else net.xp.sum(w)) if net.l2 else J
 
 
 class _BaseMLP(BaseEstimator):
@@ -309,14 +346,20 @@ class _BaseMLP(BaseEstimator):
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True")
         keep = (self.warm_start or incremental) and hasattr(self, "net_")
+        xp = dispatched_namespace(X)
+        if xp is not None and self.solver == "lbfgs":
+            # scipy's L-BFGS-B iterates on the host; the fitted network then goes to X's device
+            fitted = self._fit(host(X), host(y), host(sample_weight), incremental)
+            self.net_.to(X)
+            return fitted
         X, y = validate_data(
             self,
             X,
-            y,
+            y if xp is None else host(y),  # targets are encoded on the host: one copy a fit
             multi_output=True,
             y_numeric=not isinstance(self, ClassifierMixin),
             accept_sparse=["csr", "csc"],
-            dtype=(np.float64, np.float32),
+            dtype=float_dtypes(xp),
             reset=not keep,
         )
         if y.ndim == 2 and y.shape[1] == 1:
@@ -324,11 +367,11 @@ class _BaseMLP(BaseEstimator):
         # a first partial_fit has its classes already: y is checked against them
         Y, output = self._encode_targets(y, incremental=keep or (incremental and self._known()))
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X)
+            sample_weight = host(_check_sample_weight(sample_weight, X))
         sample_weight = self._weigh_classes(y, sample_weight, incremental)
         random_state = check_random_state(self.random_state)  # a fresh stream per call
         if not keep:
-            self._new_trainer(X.shape[1], Y.shape[1], output, X.dtype, random_state)
+            self._new_trainer(X.shape[1], Y.shape[1], output, numpy_dtype(X.dtype), random_state)
         elif not incremental:
             self.trainer_ = self._trainer(self.trainer_.state)
         if self.solver == "lbfgs":
@@ -343,14 +386,14 @@ class _BaseMLP(BaseEstimator):
         trainer.order.start(random_state)
         if isinstance(trainer.schedule, InvScaling):
             trainer.schedule.start(self.t_, trainer.epochs_done, m)
-        dtype = self.net_.dtype
-        weights = None if sample_weight is None else sample_weight.astype(dtype)
+        dtype, there = self.net_.dtype, namespace_of(X)
+        weights = None if sample_weight is None else there.asarray(sample_weight.astype(dtype))
         before = trainer.epochs_done
         diverged = None
         try:
             history = trainer.fit(
-                X.astype(dtype, copy=False).T,
-                Y.astype(dtype, copy=False).T,
+                there.astype(X, dtype).T,
+                there.asarray(Y.astype(dtype, copy=False).T),
                 1 if incremental else self.max_iter,
                 sample_weight=weights,
                 validation=validation,
@@ -437,17 +480,25 @@ class _BaseMLP(BaseEstimator):
         """Rows held out for early stopping, as scikit-learn holds them out: its
         ``train_test_split`` on the call's stream, stratified for single-output classifiers."""
         single = isinstance(self, ClassifierMixin) and Y.shape[1] == 1
-        X, Y, w, X_val, Y_val, w_val = split_like_scikit_learn(
-            X, Y, w, self.validation_fraction, random_state, Y.astype(bool) if single else None
+        there = namespace_of(X)
+        # another namespace's rows are split by their indices, on the host, then gathered
+        rows = X if there is NUMPY else np.arange(X.shape[0])
+        rows, Y, w, rows_val, Y_val, w_val = split_like_scikit_learn(
+            rows, Y, w, self.validation_fraction, random_state, Y.astype(bool) if single else None
         )
-        if X_val.shape[0] < 2:
+        if rows_val.shape[0] < 2:
             raise ValueError(
                 "The validation set is too small. Increase 'validation_fraction' or the size "
                 "of your dataset."
             )
+        if there is NUMPY:
+            X, X_val = rows, rows_val
+        else:
+            X, X_val = there.take(X, rows, axis=0), there.take(X, rows_val, axis=0)
         dtype = self.net_.dtype
-        w_val = None if w_val is None else w_val.astype(dtype).reshape(1, -1)
-        return X, Y, w, (X_val.astype(dtype).T, Y_val.astype(dtype).T, w_val)
+        w_val = None if w_val is None else there.asarray(w_val.astype(dtype).reshape(1, -1))
+        validation = (there.astype(X_val, dtype).T, there.asarray(Y_val.astype(dtype).T), w_val)
+        return X, Y, w, validation
 
     def _collect(
         self,
@@ -485,16 +536,30 @@ class _BaseMLP(BaseEstimator):
 
     # ------------------------------------------------------------------ prediction
 
-    def _forward(self, X: Any) -> tuple[np.ndarray, np.dtype]:
-        """``A[L]`` as rows ``(n_samples, n[L])``, and the float dtype of the validated input."""
+    def _forward(self, X: Any, method: str) -> tuple[np.ndarray, np.dtype, Any]:
+        """``A[L]`` as host rows ``(n_samples, n[L])``, the float dtype of the validated input,
+        and the namespace the results go back to (:func:`dispatched_namespace`). ``X`` must
+        be where the fitted parameters are (scikit-learn's ``check_same_namespace`` rule)."""
         check_is_fitted(self, "net_")
+        xp = dispatched_namespace(X)
+        if get_config()["array_api_dispatch"] and (xp or NUMPY) is not self.net_.xp:
+            raise DataError(
+                f"{type(self).__name__}.{method}(): X and the fitted parameters must use the "
+                f"same namespace and device; the parameters are {describe(self.net_.theta)} "
+                f"and X is {describe(X)}"
+            )
         X = validate_data(
-            self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32), reset=False
+            self,
+            X,
+            accept_sparse=["csr", "csc"],
+            dtype=float_dtypes(xp),
+            reset=False,
         )
-        rows = X.astype(self.net_.dtype, copy=False)
-        if issparse(rows):  # the model takes arrays; a sparse X goes through its own product
-            return forward_rows(self.net_, rows).A[self.net_.L].T, X.dtype
-        return self.model_.outputs(rows), X.dtype
+        if issparse(X):  # the model takes arrays; a sparse X goes through its own product
+            rows = X.astype(self.net_.dtype, copy=False)
+            return forward_rows(self.net_, rows).A[self.net_.L].T, X.dtype, None
+        rows = namespace_of(X).astype(X, self.net_.dtype)
+        return host(self.model_.outputs(rows)), numpy_dtype(X.dtype), xp
 
     # ------------------------------------------------------------------ attributes
 
@@ -567,9 +632,24 @@ class _BaseMLP(BaseEstimator):
         """Take the targets of a model file back (what :meth:`_targets` describes)."""
         raise NotImplementedError
 
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """scikit-learn's score: accuracy for the classifier (of every label, for multi-label
+        targets), ``R^2`` for the regressor. Arrays of another namespace are scored on the
+        host in float64, so that a fit on torch tensors scores exactly as its NumPy twin
+        (scikit-learn's metrics would average in torch's default float32)."""
+        regressor = isinstance(self, RegressorMixin)
+        if dispatched_namespace(X) is None:
+            mixin = RegressorMixin if regressor else ClassifierMixin
+            return mixin.score(self, X, y, sample_weight)
+        predicted = host(self.predict(X))
+        with config_context(array_api_dispatch=False):
+            metric = r2_score if regressor else accuracy_score
+            return float(metric(host(y), predicted, sample_weight=host(sample_weight)))
+
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True  # chainrule.sklearn.sparse
+        tags.array_api_support = True  # with array_api_dispatch (chainrule.core.arrays)
         return tags
 
     # ------------------------------------------------------------------ model files
@@ -673,6 +753,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     it draws scikit-learn's initial coefficients, split and shuffles, so ``sgd``, ``adam``
     and ``lbfgs`` fit the model scikit-learn's ``MLPClassifier`` fits.
     """
+
+    score = _BaseMLP.score  # before the mixin's: array API inputs scored on the host
 
     def __init__(
         self,
@@ -811,16 +893,21 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities ``(n_samples, n_classes)``, columns in the order of ``classes_``."""
-        A, dtype = self._forward(X)
-        return self._targets().probabilities(A, self.net_.output.name).astype(dtype, copy=False)
+        return self._probabilities(X, "predict_proba")
 
     def predict_log_proba(self, X: Any) -> np.ndarray:
-        return np.log(self.predict_proba(X))
+        probabilities = self._probabilities(X, "predict_log_proba")
+        return namespace_of(probabilities).log(probabilities)
+
+    def _probabilities(self, X: Any, method: str) -> Any:
+        A, dtype, xp = self._forward(X, method)
+        probabilities = self._targets().probabilities(A, self.net_.output.name)
+        return returned(probabilities.astype(dtype, copy=False), xp)
 
     def predict(self, X: Any) -> np.ndarray:
         """Predicted labels ``(n_samples,)``, or an indicator matrix for multi-label targets."""
-        A, _ = self._forward(X)
-        return self._targets().decode(A, self.net_.output.name)
+        A, _, xp = self._forward(X, "predict")
+        return returned(self._targets().decode(A, self.net_.output.name), xp)
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -836,6 +923,8 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     Parameters as scikit-learn's ``MLPRegressor``, plus ``dtype`` and ``dropout``; see
     :class:`MLPClassifier` for the solvers and schedules offered.
     """
+
+    score = _BaseMLP.score  # before the mixin's: array API inputs scored on the host
 
     def __init__(
         self,
@@ -930,8 +1019,8 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
 
     def predict(self, X: Any) -> np.ndarray:
         """Predictions ``(n_samples,)``, or ``(n_samples, n_outputs)`` for multi-output targets."""
-        A, dtype = self._forward(X)
-        return self._targets().decode(A, self.net_.output.name).astype(dtype, copy=False)
+        A, dtype, xp = self._forward(X, "predict")
+        return returned(self._targets().decode(A, self.net_.output.name).astype(dtype), xp)
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.core.arrays import namespace_of
 from chainrule.core.validation import check_fraction
 from chainrule.train.optimizers import Optimizer
 from chainrule.train.schedules import Schedule
@@ -30,13 +31,22 @@ class ScikitLearnSGD(Optimizer):
         super().__init__(learning_rate)
         self.momentum = check_fraction("momentum", momentum)
         self.nesterov = bool(nesterov)
+        if not self.momentum:
+            # mu = 0: v = -alpha g and theta += v, Nesterov or not, which is plain gradient
+            # descent bit for bit; no velocity is kept, and the update is one pass, not six
+            self.state_names = ()
 
-    def _update(self, theta: np.ndarray, g: np.ndarray, work: np.ndarray, v: np.ndarray) -> None:
+    def _update(self, theta: np.ndarray, g: np.ndarray, work: np.ndarray, *v: np.ndarray) -> None:
+        xp = namespace_of(theta)
+        if not self.momentum:
+            theta -= xp.multiply(self.learning_rate, g, out=work)  # U1
+            return
+        (v,) = v
         v *= self.momentum
-        v -= np.multiply(self.learning_rate, g, out=work)  # v = mu v - alpha g
+        v -= xp.multiply(self.learning_rate, g, out=work)  # v = mu v - alpha g
         if self.nesterov:
-            theta += np.multiply(self.momentum, v, out=work)
-            theta -= np.multiply(self.learning_rate, g, out=work)  # theta += mu v - alpha g
+            theta += xp.multiply(self.momentum, v, out=work)
+            theta -= xp.multiply(self.learning_rate, g, out=work)  # theta += mu v - alpha g
         else:
             theta += v
 

@@ -36,7 +36,7 @@ def product_for(X: Any) -> Any:
 
 def forward_rows(net: Network, X: Any) -> Cache:
     """Forward propagation on rows ``X`` ``(m, n[0])``, dense or sparse, as columns ``X^T``."""
-    cache = Cache(net.layer_sizes, X.shape[0], net.dtype, product_for(X))
+    cache = Cache(net.layer_sizes, X.shape[0], net.dtype, product_for(X), net.xp)
     return net.forward_pass(X.T, cache)
 
 
@@ -59,7 +59,8 @@ class SparseAwareGradient(LocalGradient):
         return X.astype(net.dtype, copy=False), Y, as_weights(w, m, net.dtype)
 
     def forward(self, net: Network, X: Any) -> Cache:
-        return net.forward_pass(X, Cache(net.layer_sizes, X.shape[1], net.dtype, product_for(X)))
+        cache = Cache(net.layer_sizes, X.shape[1], net.dtype, product_for(X), net.xp)
+        return net.forward_pass(X, cache)
 
     def input_product(self, X: Any) -> Any:
         return product_for(X)

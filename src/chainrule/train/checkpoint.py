@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.core.arrays import host
 from chainrule.errors import ModelFileError
 from chainrule.io.schema import JSON, NUMBER, ListOf, Range, Record, register_section
 from chainrule.train.history import History
@@ -104,7 +105,7 @@ def training_state(trainer: Any) -> tuple[dict[str, Any], dict[str, np.ndarray]]
     arrays = {f"{OPTIMIZER_PREFIX}{k}": v for k, v in optimizer.pop("state").items()}
     state = trainer.state
     if state.best_theta is not None:
-        arrays["best_theta"] = state.best_theta
+        arrays["best_theta"] = host(state.best_theta)
     arrays.update(history_arrays(state.history))
     training = {
         "settings": trainer.settings(),

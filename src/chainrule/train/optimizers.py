@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from chainrule.core.arrays import host, namespace_of
 from chainrule.core.threads import in_row_blocks
 from chainrule.core.validation import check_fraction, check_positive, lookup
 
@@ -38,12 +39,16 @@ class Optimizer(ABC):
         self._work: np.ndarray | None = None
 
     def step(self, theta: np.ndarray, g: np.ndarray) -> None:
-        """Apply one update to ``theta`` (modified in place) given ``g = dJ/dtheta``."""
+        """Apply one update to ``theta`` (modified in place) given ``g = dJ/dtheta``, in the
+        namespace ``theta`` lives in (the buffers follow it there)."""
+        xp = namespace_of(theta)
         if not self.state:
-            self.state = {name: np.zeros_like(theta) for name in self.state_names}
-        if self._work is None or self._work.shape != theta.shape:
+            self.state = {name: xp.zeros_like(theta) for name in self.state_names}
+        work = self._work
+        if work is None or work.shape != theta.shape or namespace_of(work) is not xp:
             # one scratch vector, reused every step, so an update allocates nothing
-            self._work = np.empty_like(theta)
+            self._work = xp.empty_like(theta)
+            self.state = {name: self._moved(v, theta) for name, v in self.state.items()}
         self.t += 1
         # elementwise: large vectors are updated a block at a time on several threads
         state = (self.state[name] for name in self.state_names)
@@ -55,6 +60,12 @@ class Optimizer(ABC):
     ) -> None:
         """The update rule itself, on (a block of) ``theta``, ``g``, a scratch vector and the
         state buffers in the order of ``state_names``; ``self.t`` already counts this step."""
+
+    @staticmethod
+    def _moved(buffer: Any, theta: Any) -> Any:
+        """``buffer`` where ``theta`` lives (a resumed run's host buffers, on a new device)."""
+        xp = namespace_of(theta)
+        return buffer if namespace_of(buffer) is xp else xp.asarray(host(buffer), theta.dtype)
 
     def hyperparameters(self) -> dict[str, Any]:
         """The constructor arguments, enough to rebuild an identical optimiser."""
@@ -79,17 +90,17 @@ class Optimizer(ABC):
             "name": self.name,
             "hyperparameters": self.hyperparameters(),
             "t": self.t,
-            "state": {k: v.copy() for k, v in self.state.items()},
+            "state": {k: np.array(host(v)) for k, v in self.state.items()},
         }
 
     def snapshot(self) -> tuple[float, int, dict[str, np.ndarray]]:
         """The state an epoch changes, cheaply: ``(learning_rate, t, buffer copies)``."""
-        return self.learning_rate, self.t, {k: v.copy() for k, v in self.state.items()}
+        return self.learning_rate, self.t, {k: _copy(v) for k, v in self.state.items()}
 
     def restore(self, snapshot: tuple[float, int, dict[str, np.ndarray]]) -> None:
         """Go back to a :meth:`snapshot`."""
         self.learning_rate, self.t, state = snapshot
-        self.state = {k: v.copy() for k, v in state.items()}
+        self.state = {k: _copy(v) for k, v in state.items()}
 
     def load_state_dict(self, saved: dict[str, Any]) -> None:
         """Continue from :meth:`state_dict`: the learning rate, step count and buffers."""
@@ -115,7 +126,8 @@ class GradientDescent(Optimizer):
     rule = (("θ -= α dθ", r"\theta \leftarrow \theta - \alpha\, d\theta"),)
 
     def _update(self, theta: np.ndarray, g: np.ndarray, work: np.ndarray) -> None:
-        theta -= np.multiply(self.learning_rate, g, out=work)  # U1: theta -= alpha dtheta
+        xp = namespace_of(theta)
+        theta -= xp.multiply(self.learning_rate, g, out=work)  # U1: theta -= alpha dtheta
 
 
 class SGD(Optimizer):
@@ -137,19 +149,26 @@ class SGD(Optimizer):
         super().__init__(learning_rate)
         self.momentum = check_fraction("momentum", momentum)
         self.nesterov = bool(nesterov)
+        if not self.momentum:  # v = g every step: plain gradient descent, with no velocity
+            self.state_names = ()
 
-    def _update(self, theta: np.ndarray, g: np.ndarray, work: np.ndarray, v: np.ndarray) -> None:
+    def _update(self, theta: np.ndarray, g: np.ndarray, work: np.ndarray, *v: np.ndarray) -> None:
+        if not self.momentum:
+            theta -= namespace_of(theta).multiply(self.learning_rate, g, out=work)  # U1
+            return
+        (v,) = v
         if self.t == 1:
             v[...] = g
         else:
             v *= self.momentum
             v += g
+        xp = namespace_of(theta)
         if self.nesterov:
-            step = np.multiply(self.momentum, v, out=work)
+            step = xp.multiply(self.momentum, v, out=work)
             step += g
         else:
             step = v
-        theta -= np.multiply(self.learning_rate, step, out=work)
+        theta -= xp.multiply(self.learning_rate, step, out=work)
 
     def hyperparameters(self) -> dict[str, Any]:
         return {
@@ -179,13 +198,14 @@ class RMSprop(Optimizer):
         self.epsilon = check_positive("epsilon", epsilon)
 
     def _update(self, theta: np.ndarray, g: np.ndarray, work: np.ndarray, s: np.ndarray) -> None:
+        xp = namespace_of(theta)
         s *= self.rho
-        np.multiply(g, g, out=work)
-        s += np.multiply(1 - self.rho, work, out=work)
-        np.sqrt(s, out=work)
+        xp.multiply(g, g, out=work)
+        s += xp.multiply(1 - self.rho, work, out=work)
+        xp.sqrt(s, out=work)
         work += self.epsilon
-        np.divide(g, work, out=work)
-        theta -= np.multiply(self.learning_rate, work, out=work)
+        xp.divide(g, work, out=work)
+        theta -= xp.multiply(self.learning_rate, work, out=work)
 
     def hyperparameters(self) -> dict[str, Any]:
         return {"learning_rate": self.learning_rate, "rho": self.rho, "epsilon": self.epsilon}
@@ -236,23 +256,25 @@ class Adam(Optimizer):
 
     def _moments(self, g: np.ndarray, work: np.ndarray, m: np.ndarray, v: np.ndarray) -> None:
         """``m = beta_1 m + (1 - beta_1) g`` and ``v = beta_2 v + (1 - beta_2) g^2``, in place."""
+        xp = namespace_of(g)
         m *= self.beta_1
-        m += np.multiply(1 - self.beta_1, g, out=work)
+        m += xp.multiply(1 - self.beta_1, g, out=work)
         v *= self.beta_2
-        np.multiply(g, g, out=work)
-        v += np.multiply(1 - self.beta_2, work, out=work)
+        xp.multiply(g, g, out=work)
+        v += xp.multiply(1 - self.beta_2, work, out=work)
 
     def _update(
         self, theta: np.ndarray, g: np.ndarray, work: np.ndarray, m: np.ndarray, v: np.ndarray
     ) -> None:
+        xp = namespace_of(theta)
         self._moments(g, work, m, v)
         # theta -= alpha m_hat / (sqrt(v_hat) + eps), with m_hat = m / (1 - beta_1^t) and
         # v_hat = v / (1 - beta_2^t), assembled in the scratch vector
-        np.multiply(v, 1 / (1 - self.beta_2**self.t), out=work)
-        np.sqrt(work, out=work)
+        xp.multiply(v, 1 / (1 - self.beta_2**self.t), out=work)
+        xp.sqrt(work, out=work)
         work += self.epsilon
-        np.divide(m, work, out=work)
-        theta -= np.multiply(self.learning_rate / (1 - self.beta_1**self.t), work, out=work)
+        xp.divide(m, work, out=work)
+        theta -= xp.multiply(self.learning_rate / (1 - self.beta_1**self.t), work, out=work)
 
     def hyperparameters(self) -> dict[str, Any]:
         return {
@@ -298,6 +320,10 @@ class AdamW(Adam):
 
     def hyperparameters(self) -> dict[str, Any]:
         return {**super().hyperparameters(), "weight_decay": self.weight_decay}
+
+
+def _copy(buffer: Any) -> Any:
+    return namespace_of(buffer).copy(buffer)
 
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.core.arrays import NUMPY, namespace_of
 from chainrule.core.validation import check_fraction
 from chainrule.errors import ConfigurationError, plural
 
@@ -64,8 +65,11 @@ def hold_out(
     ``X`` is ``(n[0], m)``, ``Y`` ``(n[L], m)``, ``w`` ``(1, m)`` or ``None``.
     """
     val, kept = hold_out_indices(X.shape[1], fraction, seed, labels)
+    xp = namespace_of(X)
 
     def part(a: np.ndarray | None, index: np.ndarray) -> np.ndarray | None:
-        return None if a is None else a[:, index]
+        if a is None:
+            return None
+        return a[:, index] if xp is NUMPY else xp.take(a, index, axis=1)
 
-    return X[:, kept], Y[:, kept], part(w, kept), (X[:, val], Y[:, val], part(w, val))
+    return part(X, kept), part(Y, kept), part(w, kept), (part(X, val), part(Y, val), part(w, val))

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.core.arrays import NUMPY, host
 from chainrule.core.network import Cache, Network, dense_product
 
 
@@ -62,23 +63,31 @@ class LocalGradient(StepStrategy):
 
     def bind(self, net: Network, X: np.ndarray, Y: np.ndarray, w: np.ndarray | None) -> int:
         self.net, self.X, self.Y, self.w = net, X, Y, w
-        self.grads = np.empty_like(net.theta)
+        self.w_host = None if w is None else host(w)  # zero-weight batches, told on the host
+        self.grads = net.xp.empty_like(net.theta)
         self._caches: dict[int, Cache] = {}  # at most two sizes: the batch and the last one
         return X.shape[1]
 
     def __call__(self, columns: Any) -> tuple[float, float] | None:
-        net = self.net
-        w = None if self.w is None else self.w[:, columns]
-        if w is not None and not w.any():
+        net, xp = self.net, self.net.xp
+        if self.w_host is not None and not self.w_host[:, columns].any():
             return None
-        X, Y = self.X[:, columns], self.Y[:, columns]
+        X, Y = self.columns(self.X, columns), self.columns(self.Y, columns)
+        w = None if self.w is None else self.columns(self.w, columns)
         m = X.shape[1]
         if m not in self._caches:
-            self._caches[m] = Cache(net.layer_sizes, m, net.dtype, self.input_product(X))
+            self._caches[m] = Cache(net.layer_sizes, m, net.dtype, self.input_product(X), xp)
         cache = net.forward_pass(X, self._caches[m], net.dropout_masks(m))
         cost = self.cost(net, cache, Y, w)
         net.batch_gradient(cache, Y, self.grads, w)
-        return cost, m if w is None else float(w.sum())
+        return cost, m if w is None else xp.number(xp.sum(w))
+
+    def columns(self, array: Any, columns: Any) -> Any:
+        """The batch's columns of ``array``: a view for a slice, gathered for an index array
+        (by NumPy's indexing, which scipy.sparse inputs share, or the standard's ``take``)."""
+        if isinstance(columns, slice) or self.net.xp is NUMPY:
+            return array[:, columns]
+        return self.net.xp.take(array, columns, axis=1)
 
     def input_product(self, X: Any) -> Any:
         """How F1 and B2 multiply with the input ``X``: NumPy's ``matmul``."""

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.core.arrays import host, is_foreign_array, namespace_of
 from chainrule.core.network import Network
 from chainrule.core.validation import (
     check_instance,
@@ -50,6 +51,14 @@ def batches(m: int, batch_size: int, order: np.ndarray | None) -> list[Any]:
     if order is None:
         return [slice(start, start + batch_size) for start in starts]
     return [order[start : start + batch_size] for start in starts]
+
+
+def clip_to_norm(g: Any, max_norm: float) -> None:
+    """``g *= max_norm / ||g||`` where the global norm ``||g||`` exceeds ``max_norm``, in
+    place; the norm is not brought back from the device."""
+    xp = namespace_of(g)
+    norm = xp.sqrt(xp.sum(g * g))
+    g *= xp.where(norm > max_norm, max_norm / norm, 1.0)
 
 
 class Trainer:
@@ -268,6 +277,7 @@ class Trainer:
         records ``stop_reason = "interrupted"`` and propagates.
         """
         epochs = check_positive_int("epochs", epochs)
+        self._follow(X)
         X, Y, w = self._checked(X, Y, sample_weight)
         if validation is not None:
             validation = self._checked(*validation)
@@ -290,11 +300,21 @@ class Trainer:
             self.net.theta[...] = best
         return self.history
 
+    def _follow(self, X: Any) -> None:
+        """Move the network, and a resumed run's best parameters, to where ``X`` is: the
+        namespace follows the data (:mod:`chainrule.core.arrays`)."""
+        net = self.net.to(X)
+        best = self.state.best_theta
+        if best is not None and namespace_of(best) is not net.xp:
+            self.state.best_theta = net.xp.asarray(host(best), net.dtype)
+
     def _checked(
         self, X: Any, Y: Any, w: Any = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        weights = None if w is None else np.asarray(w).reshape(-1)
-        return self.strategy.check_data(self.net, X, Y, weights)
+        if w is not None:
+            w = w if is_foreign_array(w) else np.asarray(w)
+            w = namespace_of(w).reshape(w, (-1,))
+        return self.strategy.check_data(self.net, X, Y, w)
 
     def _epochs(
         self,
@@ -309,9 +329,10 @@ class Trainer:
         stop = None
         for _ in range(epochs):
             epoch = self.state.epochs_done + 1
-            cost = self._run_epoch(m, batch)
+            cost = float(self._run_epoch(m, batch))  # off NumPy, the epoch's one wait
             # one sum (in float64, so large finite parameters cannot overflow it) checks theta
-            if not (math.isfinite(cost) and math.isfinite(net.theta.sum(dtype=np.float64))):
+            theta_sum = float(net.xp.sum(net.theta, dtype=net.xp.float64))
+            if not (math.isfinite(cost) and math.isfinite(theta_sum)):
                 self._restore(boundary)
                 previous = f"{self.history.cost[-1]:.6g}" if self.history.cost else "none yet"
                 raise TrainingDivergedError(
@@ -334,7 +355,8 @@ class Trainer:
     def _run_epoch(self, m: int, batch: int) -> float:
         """One pass over the data: for each mini-batch, its gradient from the strategy, then
         the optimiser's step (eq. U1 for plain gradient descent). Returns the mean of the
-        batch costs, weighted by the batches' weights."""
+        batch costs, weighted by the batches' weights: a float on NumPy, a 0-d array left
+        on the device elsewhere, so that no step waits for the device."""
         net, gradient, grads = self.net, self.strategy, self.strategy.grads
         order = None
         if self.shuffle and batch < m:
@@ -348,9 +370,7 @@ class Trainer:
             total += cost * batch_weight
             weight += batch_weight
             if self.clip_norm is not None:
-                norm = float(np.linalg.norm(grads))
-                if norm > self.clip_norm:
-                    grads *= self.clip_norm / norm
+                clip_to_norm(grads, self.clip_norm)
             self.optimizer.step(net.theta, grads)
         return total / weight
 
@@ -359,7 +379,7 @@ class Trainer:
         after every epoch, so kept cheap: the generator's state only when an epoch draws)."""
         state = self.state
         return {
-            "theta": self.net.theta.copy(),
+            "theta": self.net.xp.copy(self.net.theta),
             "optimizer": self.optimizer.snapshot(),
             "rng": self.net.rng.bit_generator.state if self._draws else None,
             "epochs_done": state.epochs_done,
@@ -393,7 +413,7 @@ class Trainer:
         if validation is not None:
             X_val, Y_val, w_val = validation
             cache = self.strategy.forward(self.net, X_val)
-            self.history.val_cost.append(self.strategy.cost(self.net, cache, Y_val, w_val))
+            self.history.val_cost.append(float(self.strategy.cost(self.net, cache, Y_val, w_val)))
             self.history.val_score.append(self.net.output.score(cache.A[self.net.L], Y_val, w_val))
 
     def _end_of_epoch(self, validating: bool) -> str | None:
@@ -413,7 +433,7 @@ class Trainer:
             state.best_score = score
             state.history.best_epoch = state.epochs_done
             if validating and self.restore_best:
-                state.best_theta = self.net.theta.copy()
+                state.best_theta = self.net.xp.copy(self.net.theta)
 
         self.optimizer.learning_rate = self.schedule.rate(
             self.initial_learning_rate, self.optimizer.learning_rate, state.epochs_done
@@ -539,7 +559,7 @@ def warn_if_far_from_unit_scale(X: np.ndarray) -> None:
 
     The scale is estimated on at most 4096 evenly spaced examples, so the check costs nothing
     next to training and allocates nothing of ``X``'s size."""
-    sample = X[:, :: max(1, X.shape[1] // SCALE_SAMPLE)]
+    sample = host(X[:, :: max(1, X.shape[1] // SCALE_SAMPLE)])
     mean = sample.mean(axis=1, dtype=np.float64)
     std = sample.std(axis=1, dtype=np.float64)
     worst = int(np.argmax(np.maximum(np.abs(mean), std)))
@@ -584,6 +604,7 @@ def fit(
     beyond 100) get a ``UserWarning`` that says how to standardise them.
     """
     check_instance("net", net, Network, "a chainrule Network")
+    net.to(X)  # the parameters go where the data is
     X, Y, w = net.check_data(X, Y, sample_weight)
     warn_if_far_from_unit_scale(X)
     if validation_data is not None and validation_fraction is not None:
