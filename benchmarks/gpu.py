@@ -87,14 +87,13 @@ def chainrule_epoch(asarray: Callable, layers, X, Y, batch, rate) -> Callable[[]
 
 def torch_eager_epoch(torch, device, layers, X, Y, batch, rate) -> Callable[[], float]:
     torch.manual_seed(0)
-    sizes = list(zip(layers[:-1], layers[1:]))
+    sizes = list(zip(layers[:-1], layers[1:], strict=True))
     model = torch.nn.Sequential(
         *[
             module
             for i, (n_in, n_out) in enumerate(sizes)
             for module in (
-                [torch.nn.Linear(n_in, n_out)]
-                + ([torch.nn.ReLU()] if i < len(sizes) - 1 else [])
+                [torch.nn.Linear(n_in, n_out)] + ([torch.nn.ReLU()] if i < len(sizes) - 1 else [])
             )
         ]
     ).to(device)
