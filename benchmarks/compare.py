@@ -7,7 +7,8 @@ systems (``--systems``; those whose package is missing are skipped with the reas
 - ``chainrule-estimator``: ``chainrule.sklearn.MLPClassifier`` configured as the
   ``scikit-learn`` row (``solver="sgd"``, ``momentum=0``, ``alpha=0``, the same batch size,
   rate and epochs, ``tol=0`` and ``n_iter_no_change`` past the last epoch so it never stops
-  early, no early stopping, float32 input, ``shuffle`` only when an epoch has several batches).
+  early, no early stopping, float32 input, ``shuffle`` only when an epoch has several batches,
+  ``nesterovs_momentum`` at scikit-learn's default).
 - ``chainrule-1-thread``, ``chainrule-float64``: ``cr.fit`` on one elementwise thread; in float64.
 - ``numpy-loop``: what NumPy itself can do, a minimal loop (forward, the fused output
   gradient, backward, the update) with nothing around it.
@@ -36,7 +37,7 @@ The columns of the table, one row per workload and system:
 - ``of peak``: that over this machine's float32 matmul peak (a large NumPy matmul, measured in
   its own process in the same run).
 - ``x chainrule``: the time over ``chainrule``'s (``cr.fit``) on the same workload.
-- ``peak RSS MiB``: the training process's peak resident memory.
+- ``peak RSS MiB``: the training process's peak resident memory (its imports included).
 - ``cost``: the mean cross-entropy on all the training data after training, with the final
   parameters (the parameter count is in ``--json``; every system has the same network).
 - ``kernel/threads``: the BLAS kernel and its threads (a peer's: its own library's).
@@ -138,7 +139,8 @@ class Workload:
         return sum(n[l] * n[l - 1] + n[l] for l in range(1, len(n)))
 
     def tiny(self) -> Workload:
-        examples = min(self.examples, 2 * self.batch_size, 512)  # random data, even for seed
+        # random data, even for seed; two batches and a remainder where the batch is small
+        examples = min(self.examples, 2 * self.batch_size + self.batch_size // 4, 512)
         return Workload(
             self.name,
             self.layers,
@@ -466,15 +468,13 @@ def worker(system: str, workload: Workload, repeat: int) -> dict:
         times = [peer.train() for _ in range(repeat)]
         W, b = peer.parameters()
         row.update(compile_seconds=peer.compile_seconds, backend=peer.backend)
-        start = initial_parameters(workload, "float32", np.random.default_rng(0))
-        row["cost_initial"] = cost(workload, *start, X, y)
     else:
         runs = [RUNNERS[system](workload, X, y) for _ in range(repeat)]
         times, W, b = [run.seconds for run in runs], runs[-1].W, runs[-1].b
-        if system == "numpy-loop":
-            start = initial_parameters(workload, "float32", np.random.default_rng(0))
-            row["cost_initial"] = cost(workload, *start, X, y)
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    if system in PEERS or system == "numpy-loop":  # the start they share
+        start = initial_parameters(workload, "float32", np.random.default_rng(0))
+        row["cost_initial"] = cost(workload, *start, X, y)
     row.update(
         blas=blas_info(),
         seconds=min(times),
