@@ -61,13 +61,14 @@ def test_a_numpy_count_in_a_message_is_a_plain_number():
     assert result.stdout.strip() == "batch_size must be a positive integer, got -1", result
 
 
-def terminal_stderr(*args):
-    """Run the command with stderr on a pseudo-terminal (as in a shell), stdout piped."""
+def on_terminal(*args, stream="stderr"):
+    """Run the command with ``stream`` (stderr or stdout) on a pseudo-terminal, as in a shell,
+    and the other piped: ``(status, what the terminal showed, the piped stream)``."""
     leader, follower = pty.openpty()
+    piped = "stdout" if stream == "stderr" else "stderr"
     process = subprocess.Popen(
         [sys.executable, "-m", "chainrule", *map(str, args)],
-        stdout=subprocess.PIPE,
-        stderr=follower,
+        **{stream: follower, piped: subprocess.PIPE},
         env={**os.environ, "COLUMNS": "200", "TERM": "xterm"},
     )
     os.close(follower)
@@ -83,9 +84,14 @@ def terminal_stderr(*args):
         if not chunk:
             break
         seen += chunk
-    process.communicate(timeout=60)
+    other = process.communicate(timeout=60)[0 if piped == "stdout" else 1]
     os.close(leader)
-    return process.returncode, seen.decode("utf-8", "replace")
+    return process.returncode, seen.decode("utf-8", "replace"), other.decode()
+
+
+def terminal_stderr(*args):
+    code, shown, _ = on_terminal(*args)
+    return code, shown
 
 
 def test_the_progress_bar_starts_with_a_cost_and_labels_its_times():
@@ -118,3 +124,37 @@ def test_early_stopping_with_the_defaults_is_about_as_good_as_training_on(data):
     early = run_json("train", "--data", data, "--early-stopping")
     assert early["epochs"] > 20, early
     assert score(early) >= score(full) - 0.05, (early, full)
+
+
+@pytest.mark.parametrize(
+    "args, what, advice",
+    [
+        (("graph",), "the graph (svg) is 45 KB, 962 lines: an image, not text", "-o FILE.svg"),
+        (("trace", "--examples", 2000, "--json"), "the JSON result is 1.1 MB", "> FILE.json"),
+        (("trace", "--examples", 64, "--layers", "64,64,64,1"), "the trace is 1.1 MB", "> FILE"),
+        (("predict", "--data", "digits"), "the CSV of 1797 predictions is", "-o FILE.csv"),
+    ],
+)
+def test_a_flood_on_a_terminal_is_refused_in_one_line_and_a_pipe_takes_it(
+    args, what, advice, tmp_path
+):
+    if args[0] == "predict":
+        model = tmp_path / "digits.npz"
+        run_json("train", "--data", "digits", "--epochs", 2, "--save", model)
+        args = (*args, "--model", model)
+    code, shown, stderr = on_terminal(*args, stream="stdout")
+    assert code == 2 and shown == "", (shown, stderr)
+    line = stderr.strip()
+    assert "\n" not in line and line.startswith("error: "), line
+    assert what in line and advice in line and "pipe it to another program" in line, line
+    piped = run_process(*args)
+    assert piped.returncode == 0, piped.stderr
+    assert len(piped.stdout) > 40_000 and piped.stderr == ""
+
+
+def test_what_fits_a_terminal_is_still_printed_there():
+    code, shown, stderr = on_terminal("trace", stream="stdout")
+    assert code == 0 and stderr == "", stderr
+    assert "dW" in shown and len(shown) > 1000
+    code, shown, _ = on_terminal("graph", "--format", "dot", stream="stdout")
+    assert code == 0 and shown.lstrip().startswith("digraph"), shown[:200]

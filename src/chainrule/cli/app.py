@@ -70,8 +70,34 @@ def fail(message: str) -> None:
     raise typer.Exit(code=2)
 
 
+# more than this floods a terminal: a user scrolls back through a few hundred lines at most
+TERMINAL_LINES, TERMINAL_CHARACTERS = 1_000, 200_000
+
+
+def _size(text: str) -> str:
+    size, lines = len(text.encode()), text.count("\n")
+    amount = f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{max(size // 1000, 1)} KB"
+    return f"{amount}, {plural(lines, 'line')}"
+
+
+def write_stdout(text: str, what: str, to_file: str, image: bool = False) -> None:
+    """Write ``text`` to stdout, unless stdout is a terminal that ``text`` would flood (more
+    than :data:`TERMINAL_LINES` lines or :data:`TERMINAL_CHARACTERS` characters, or an
+    ``image`` at all): then fail with the one line that says how to get it (``to_file``: the
+    option or redirection that writes a file). Piped or redirected, stdout takes any amount."""
+    flood = text.count("\n") > TERMINAL_LINES or len(text) > TERMINAL_CHARACTERS
+    if sys.stdout.isatty() and (image or flood):
+        reason = "an image, not text for a terminal" if image else "too much for a terminal"
+        fail(
+            f"{what} is {_size(text)}: {reason}; write it to a file with {to_file}, or pipe "
+            f"it to another program{'' if image else ' (| less)'}"
+        )
+    sys.stdout.write(text)
+
+
 def emit_json(result: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(result) + "\n")
+    """The result as one JSON line on stdout (refused on a terminal it would flood)."""
+    write_stdout(json.dumps(result) + "\n", "the JSON result", "> FILE.json")
 
 
 def version_callback(value: bool) -> None:
@@ -354,7 +380,7 @@ def predict(
         rows = commands.aligned(trained.model, load_data(data, target, require_target=False))
         text = commands.predictions_csv(trained.model, rows.X)
         if output is None:
-            sys.stdout.write(text)
+            write_stdout(text, f"the CSV of {plural(len(rows.X), 'prediction')}", "-o FILE.csv")
         else:
             commands.write_text_atomically(output, text)
             stderr.print(f"wrote {len(rows.X)} predictions to {output}")
@@ -487,7 +513,7 @@ def explain(
     if json_output:
         emit_json(explanation.as_dict())
     else:
-        sys.stdout.write(explanation.render(format) + "\n")
+        write_stdout(explanation.render(format) + "\n", "the explanation", "> FILE.txt")
 
 
 @app.command()
@@ -544,7 +570,7 @@ def trace(
     if json_output:
         emit_json(result)
     else:
-        sys.stdout.write(text)
+        write_stdout(text, "the trace", "> FILE.txt")
 
 
 @app.command()
@@ -611,7 +637,7 @@ def graph(
     if json_output:
         emit_json({**drawn.as_dict(), **({"file": str(out)} if out else {})})
     elif out is None:
-        sys.stdout.write(text)
+        write_stdout(text, f"the graph ({format})", f"-o FILE.{format}", image=format == "svg")
     else:
         stdout.print(f"wrote {out} ({len(drawn.nodes)} nodes, {len(drawn.edges)} edges)")
 
@@ -684,7 +710,7 @@ def bughunt(
     if json_output:
         emit_json(result)
     else:
-        sys.stdout.write("\n".join(lines) + "\n")
+        write_stdout("\n".join(lines) + "\n", "the exercise", "> FILE.txt")
     if check is not None and result["failing"]:
         raise typer.Exit(code=1)
 
