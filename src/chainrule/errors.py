@@ -8,6 +8,8 @@ from the built-in exception a Python user would expect (``ValueError`` for bad v
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 
 class ChainruleError(Exception):
     """Root of every error chainrule raises on purpose."""
@@ -38,6 +40,19 @@ def plural(n: int, word: str, many: str | None = None) -> str:
     ``plural(2, "unit")`` ``"2 units"``, and a NumPy integer prints as a plain number."""
     n = int(n)
     return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+SHOWN_NAMES = 5  # the names a message lists before it counts the rest
+
+
+def listed(names: Iterable[object], quote: bool = False, most: int = SHOWN_NAMES) -> str:
+    """Names as a message lists them: the first ``most``, then a count of the rest, so that
+    64 column names stay one readable line. ``listed("abcdefgh")`` is
+    ``"a, b, c, d, e and 3 more"``; ``quote`` quotes each (:func:`shown`)."""
+    texts = [shown(name) if quote else str(name) for name in names]
+    if len(texts) <= most + 1:  # "and 1 more" would be no shorter than the name
+        return ", ".join(texts)
+    return f"{', '.join(texts[:most])} and {len(texts) - most} more"
 
 
 def shown(value: object) -> str:

@@ -10,6 +10,7 @@ import select
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 pytest.importorskip("sklearn")
@@ -158,3 +159,32 @@ def test_what_fits_a_terminal_is_still_printed_there():
     assert "dW" in shown and len(shown) > 1000
     code, shown, _ = on_terminal("graph", "--format", "dot", stream="stdout")
     assert code == 0 and shown.lstrip().startswith("digraph"), shown[:200]
+
+
+def test_an_error_about_64_columns_names_a_few_and_counts_the_rest(tmp_path):
+    names = [f"pixel{i}" for i in range(64)]
+    rng = np.random.default_rng(0)
+    rows = [",".join([*names, "label"])]
+    rows += [",".join([*(f"{v:.3f}" for v in rng.normal(size=64)), str(i % 2)]) for i in range(40)]
+    train_csv = tmp_path / "train.csv"
+    train_csv.write_text("\n".join(rows) + "\n")
+    renamed = tmp_path / "renamed.csv"
+    renamed.write_text("\n".join([rows[0].replace("pixel", "px"), *rows[1:]]) + "\n")
+    model = tmp_path / "model.npz"
+    run_json("train", "--data", train_csv, "--target", "label", "--epochs", 2, "--save", model)
+
+    wrong = run_process("evaluate", "--model", model, "--data", renamed, "--target", "label")
+    assert wrong.returncode == 2 and len(wrong.stderr.strip().splitlines()) == 1, wrong.stderr
+    assert "missing columns 'pixel0', 'pixel1', 'pixel2', 'pixel3', 'pixel4' and 59 more" in (
+        wrong.stderr
+    )
+    assert "unknown columns 'px0', 'px1', 'px2', 'px3', 'px4' and 59 more" in wrong.stderr
+    assert "trained on the 64 columns 'pixel0'" in wrong.stderr
+    assert len(wrong.stderr) < 400, wrong.stderr
+
+    target = run_process("train", "--data", train_csv, "--target", "labels", "--epochs", 2)
+    assert target.returncode == 2, target.stderr
+    assert "no column named 'labels' (did you mean 'label'?); the columns are: pixel0, " in (
+        target.stderr
+    )
+    assert "pixel4 and 60 more" in target.stderr and len(target.stderr) < 300, target.stderr

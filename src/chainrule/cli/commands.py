@@ -36,6 +36,7 @@ from chainrule.errors import (
     ConfigurationError,
     DataError,
     ModelFileError,
+    listed,
     plural,
 )
 from chainrule.io.atomic import atomic_write_text
@@ -622,8 +623,8 @@ def evaluate(model: Model, data: Dataset) -> dict[str, Any]:
         unknown = model.targets.unknown(data.y)
         if unknown:
             raise DataError(
-                f"{data.name}: labels {unknown} are not among the model's classes "
-                f"{model.classes.tolist()}"
+                f"{data.name}: labels {listed(unknown, quote=True)} are not among the "
+                f"model's classes {listed(model.classes, quote=True)}"
             )
     return metrics(model, data.X, data.y)
 

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 import typer
 
-from chainrule.errors import ConfigurationError, plural
+from chainrule.errors import ConfigurationError, listed, plural
 
 
 def parse_sizes(text: str, option: str = "--hidden") -> list[int]:
@@ -167,7 +167,7 @@ def settings_from_file(saved: Any, source: Any = "the model file") -> TrainSetti
     values = {RENAMED.get(name, name): value for name, value in saved.items()}
     unknown = sorted(set(values) - set(FIELDS))
     if unknown:
-        raise ConfigurationError(f"{source}: unknown saved settings {', '.join(unknown)}")
+        raise ConfigurationError(f"{source}: unknown saved settings {listed(unknown)}")
     for name, value in values.items():
         if not _of_its_type(value, _default(FIELDS[name])):
             raise ConfigurationError(

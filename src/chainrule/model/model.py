@@ -24,7 +24,7 @@ import numpy as np
 
 from chainrule.core.network import Network
 from chainrule.core.validation import check_instance
-from chainrule.errors import DataError, ModelFileError, plural
+from chainrule.errors import DataError, ModelFileError, listed, plural
 from chainrule.io.modelfile import (
     FileExtras,
     network_from_file,
@@ -74,13 +74,6 @@ TARGETS = {
         optional={"ndim": (1, 2)},
     ),
 }
-SHOWN_NAMES = 5  # column names an error lists before it counts the rest
-
-
-def _names(names: Sequence[str]) -> str:
-    shown = ", ".join(map(repr, names[:SHOWN_NAMES]))
-    rest = len(names) - SHOWN_NAMES
-    return shown + (f" and {rest} more" if rest > 0 else "")
 
 
 class Model:
@@ -170,12 +163,12 @@ class Model:
             if missing or unknown:
                 problems = []
                 if missing:
-                    problems.append(f"missing columns {_names(missing)}")
+                    problems.append(f"missing columns {listed(missing, quote=True)}")
                 if unknown:
-                    problems.append(f"unknown columns {_names(unknown)}")
+                    problems.append(f"unknown columns {listed(unknown, quote=True)}")
                 raise DataError(
                     f"{source}: {' and '.join(problems)}; the model was trained on the "
-                    f"{plural(len(expected), 'column')} {_names(expected)}"
+                    f"{plural(len(expected), 'column')} {listed(expected, quote=True)}"
                 )
             order = [names.index(n) for n in expected]
             return X_rows if order == list(range(len(order))) else X_rows[:, order]
