@@ -188,3 +188,39 @@ def test_an_error_about_64_columns_names_a_few_and_counts_the_rest(tmp_path):
         target.stderr
     )
     assert "pixel4 and 60 more" in target.stderr and len(target.stderr) < 300, target.stderr
+
+
+@pytest.mark.parametrize(
+    "data, metric, cost",
+    [
+        ("diabetes", "validation R²", "half the mean squared error, on standardised targets"),
+        ("iris", "validation accuracy", "mean categorical cross-entropy"),
+    ],
+)
+def test_the_curves_name_the_metric_the_cost_and_the_stop(data, metric, cost, tmp_path):
+    rc = tmp_path / "matplotlibrc"
+    rc.write_text("svg.fonttype: none\n")  # the figure's words as SVG text, to read them
+    curves, model = tmp_path / "curves.svg", tmp_path / "model.npz"
+    env = {**os.environ, "MATPLOTLIBRC": str(rc), "COLUMNS": "200"}
+    trained = subprocess.run(
+        [sys.executable, "-m", "chainrule", "train", "--data", data, "--early-stopping",
+         "--save", model, "--plot", curves],
+        capture_output=True, text=True, timeout=300, env=env,
+    )  # fmt: skip
+    assert trained.returncode == 0, trained.stderr
+    assert "(stopped early: the validation cost stopped falling)" in trained.stdout
+    for_the_run = "training curves (stopped early: the validation cost stopped falling)"
+    drawn = curves.read_text()
+    assert metric in drawn and "validation score" not in drawn
+    assert cost in drawn and for_the_run in drawn
+    replotted = tmp_path / "again.svg"
+    again = subprocess.run(
+        [sys.executable, "-m", "chainrule", "plot", "--model", model, "-o", replotted],
+        capture_output=True, text=True, timeout=300, env=env,
+    )  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    redrawn = replotted.read_text()  # from the saved file: the same words
+    assert metric in redrawn and cost in redrawn and for_the_run in redrawn
+    report = run_json("train", "--data", data, "--early-stopping")
+    assert report["stop_reason"] == "early_stopping" and report["monitor"] == "cost"
+    assert "monitor" not in run_json("train", "--data", data, "--epochs", 3)

@@ -211,7 +211,8 @@ def train(
         if save is not None:
             report["saved"] = str(save)
         if plot is not None and lead:
-            trained = commands.Trained(save or "the run", model, None, history)
+            monitor = report.get("monitor", "score")
+            trained = commands.Trained(save or "the run", model, None, history, monitor)
             _plot(trained, plot, with_data=True)
             report["plot"] = str(plot)
     except ChainruleError as exc:
@@ -274,7 +275,11 @@ def _train_with_progress(work: Any, epochs: int, quiet: bool) -> tuple[Any, Any,
         task = progress.add_task("train", total=epochs, cost=0.0, score="", visible=False)
 
         def show(net: Network, epoch: int, history: Any) -> None:
-            score = f"val {history.val_score[-1]:.4f}" if history.val_score else ""
+            score = ""
+            if history.val_score:  # early stopping: the validation rows' cost and score
+                metric = "R²" if net.output.name == "identity" else "accuracy"
+                score = f"validation cost {history.val_cost[-1]:.5f}, "
+                score += f"{metric} {history.val_score[-1]:.4f}"
             progress.update(task, completed=epoch, cost=history.cost[-1], score=score, visible=True)
 
         return work(show)
@@ -295,7 +300,9 @@ def _print_train_report(report: dict[str, Any]) -> None:
         "network", f"{layers} ({report['hidden_activation']} / {report['output_activation']})"
     )
     table.add_row("optimizer", report["optimizer"])
-    table.add_row("epochs", f"{report['epochs']} ({report['stop_reason']})")
+    metric = "R²" if "r2" in report["test"] else "accuracy"
+    stopped = commands.stop_text(report["stop_reason"], report.get("monitor", "score"), metric)
+    table.add_row("epochs", f"{report['epochs']} ({stopped})")
     if "resumed_from_epoch" in report:
         table.add_row("resumed from epoch", str(report["resumed_from_epoch"]))
     table.add_row("final training cost", f"{report['final_cost']:.5f} ({report['cost']})")
@@ -908,7 +915,19 @@ def _plot(
     run = commands.RunRecord.from_provenance(model.provenance, trained.path)
     boundary = _boundary(model, run, data, target) if with_data else None
     history = trained.history or History()
-    return plot_model(path, vars(history), boundary, history.stop_reason)
+    stopped = None
+    if history.stop_reason != "epochs":
+        stopped = commands.stop_text(
+            history.stop_reason, trained.monitor, commands.metric_name(model)
+        )
+    return plot_model(
+        path,
+        vars(history),
+        boundary,
+        stopped,
+        metric=commands.metric_name(model),
+        cost=commands.cost_name(model),
+    )
 
 
 def _animate(

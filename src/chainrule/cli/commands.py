@@ -177,6 +177,7 @@ class Trained:
     model: Model
     run: RunRecord | None
     history: History | None
+    monitor: str = "score"  # what early stopping watched on the validation rows, if it did
 
     def require_run(self, what: str) -> RunRecord:
         if self.run is None:
@@ -212,7 +213,9 @@ def trained_from_file(
         history = read_history(training, arrays) if isinstance(training, dict) else None
     except (KeyError, TypeError, ValueError, ChainruleError) as exc:
         raise ModelFileError(f"{path}: the training history is damaged ({exc})") from None
-    return Trained(path, model, RunRecord.from_provenance(model.provenance, path), history)
+    monitor = training.get("settings", {}).get("monitor", "score") if history else "score"
+    run = RunRecord.from_provenance(model.provenance, path)
+    return Trained(path, model, run, history, monitor)
 
 
 # ---------------------------------------------------------------------- training
@@ -384,13 +387,7 @@ def run_training(
         "epochs": history.epochs,
         "stop_reason": history.stop_reason,
         "final_cost": history.cost[-1],
-        # what the cost is: the regressor's trains on standardised targets, while its MSE
-        # below is in the data's units
-        "cost": (
-            f"half the mean {net.output.loss_name}, on standardised targets"
-            if model.is_regression
-            else f"mean {net.output.loss_name}"
-        ),
+        "cost": cost_name(model),
         "train": metrics(
             model, run.split.X_train, run.split.y_train, brief=True, ranks=ranks, standardised=True
         ),
@@ -399,9 +396,44 @@ def run_training(
         "test_examples": run.split.n_test,
         "seconds": seconds,
     }
+    if validation is not None:
+        report["monitor"] = trainer.monitor
     if history.dynamics:
         report["dynamics"] = history.dynamics
     return history, report
+
+
+def cost_name(model: Model) -> str:
+    """What the training cost ``J`` of ``model`` is: a regressor's trains on standardised
+    targets, while its MSE is reported in the data's units."""
+    loss = model.net.output.loss_name
+    return (
+        f"half the mean {loss}, on standardised targets"
+        if model.is_regression
+        else (f"mean {loss}")
+    )
+
+
+def metric_name(model: Model) -> str:
+    """The score of ``model``'s output: accuracy for a classifier, R² for a regressor."""
+    return "R²" if model.is_regression else "accuracy"
+
+
+def stop_text(reason: str, monitor: str, metric: str) -> str:
+    """Why training ended, as the report and the curves say it (``monitor``: what early
+    stopping watched, ``"cost"`` or ``"score"``, the validation ``metric``)."""
+    watched = (
+        "the validation cost stopped falling"
+        if monitor == "cost"
+        else (f"the validation {metric} stopped rising")
+    )
+    return {
+        "epochs": "all the epochs asked for",
+        "early_stopping": f"stopped early: {watched}",
+        "converged": "stopped: the training cost stopped falling",
+        "callback": "stopped by a callback",
+        "interrupted": "interrupted",
+    }.get(reason, reason)
 
 
 def build_trainer(
