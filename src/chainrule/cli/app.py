@@ -19,6 +19,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from chainrule.cli import commands, teach
 from chainrule.cli.checks import (
@@ -32,6 +33,7 @@ from chainrule.core.gradcheck import gradcheck as run_gradcheck
 from chainrule.core.gradcheck import gradcheck_problem
 from chainrule.core.network import Network
 from chainrule.errors import ChainruleError, ConfigurationError, DataError, plural
+from chainrule.extras import needs
 from chainrule.io.atomic import atomic_write_text
 from chainrule.io.datasets import CATALOGUE, load_data
 from chainrule.learn.bughunt import (
@@ -55,8 +57,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-stderr = Console(stderr=True)
-stdout = Console()
+# no markup in what is printed: a message's "[cli]" or a file named "run[2].npz" is text
+stderr = Console(stderr=True, markup=False)
+stdout = Console(markup=False)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")]
 ModelOption = Annotated[
@@ -66,7 +69,7 @@ ModelOption = Annotated[
 
 def fail(message: str) -> None:
     """Report a user error as one line on stderr and exit with status 2."""
-    stderr.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    print_error(message)
     raise typer.Exit(code=2)
 
 
@@ -93,6 +96,13 @@ def write_stdout(text: str, what: str, to_file: str, image: bool = False) -> Non
             f"it to another program{'' if image else ' (| less)'}"
         )
     sys.stdout.write(text)
+
+
+def print_error(message: str) -> None:
+    """``error: message`` on stderr, as one line however wide the terminal."""
+    stderr.print(
+        Text.assemble(("error:", "bold red"), " ", message), highlight=False, soft_wrap=True
+    )
 
 
 def emit_json(result: dict[str, Any]) -> None:
@@ -219,11 +229,7 @@ def train(
         if ranks is not None and ranks.size > 1:
             # One rank's error (a bad row in its shard, say) must not leave the others
             # waiting for it in a collective: report it and end the whole job.
-            stderr.print(
-                f"[bold red]error:[/] rank {ranks.rank}: {exc}",
-                highlight=False,
-                soft_wrap=True,
-            )
+            print_error(f"rank {ranks.rank}: {exc}")
             ranks.abort(2)
         fail(str(exc))
     except commands.Interrupted as stop:
@@ -344,7 +350,10 @@ def evaluate(
         emit_json(result)
         return
     stdout.print(
-        f"[bold]{model}[/] on {result['data']} ({which}, {plural(result['examples'], 'example')})"
+        Text.assemble(
+            (str(model), "bold"),
+            f" on {result['data']} ({which}, {plural(result['examples'], 'example')})",
+        )
     )
     if "accuracy" not in result:
         for key in ("mse", "mae", "r2"):
@@ -475,7 +484,7 @@ def gradcheck(
                 shown, verdict = "-", "not checked"
             else:
                 shown = f"{error:.2e}"
-                verdict = "[green]pass[/]" if error < tolerance else "[red]FAIL[/]"
+                verdict = Text("pass", "green") if error < tolerance else Text("FAIL", "red")
             table.add_row(name, str(net.params[name].shape), shown, f"{checked}/{total}", verdict)
         stdout.print(table)
         total = result.n_checked + result.n_skipped
@@ -774,9 +783,7 @@ def playground(
     try:
         from chainrule.playground.server import serve
     except ImportError as error:
-        fail(
-            f"the playground needs its extra ({error.name} is missing): pip install '.[playground]'"
-        )
+        fail(needs("the playground", "playground", error.name))
     if port is not None and not 0 < port < 65536:
         fail(f"--port must be from 1 to 65535, got {port}")
 
