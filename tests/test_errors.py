@@ -18,6 +18,8 @@ def test_shown_quotes_numpy_scalars_as_plain_values():
     assert shown(np.float32(0.5)) == "0.5"
     assert shown("relu") == "'relu'"
     assert shown([1, 2]) == "[1, 2]"
+    assert shown([np.int64(2), np.float64(0.5)]) == "[2, 0.5]"
+    assert shown((np.int64(2),)) == "(2,)"
 
 
 def test_listed_names_a_few_and_counts_the_rest():

@@ -57,7 +57,11 @@ def listed(names: Iterable[object], quote: bool = False, most: int = SHOWN_NAMES
 
 def shown(value: object) -> str:
     """``value`` as a message quotes it: its repr, with a NumPy scalar as the plain number it
-    holds (``1``, not ``np.int64(1)``)."""
+    holds (``1``, not ``np.int64(1)``), in a list or tuple too."""
     if type(value).__module__ == "numpy" and getattr(value, "shape", None) == ():
         value = value.item()  # type: ignore[attr-defined]
+    if type(value) is list:  # [np.int64(2), 3] as [2, 3]
+        return "[" + ", ".join(map(shown, value)) + "]"
+    if type(value) is tuple:
+        return "(" + ", ".join(map(shown, value)) + ("," if len(value) == 1 else "") + ")"
     return repr(value)

@@ -253,3 +253,24 @@ def test_a_run_that_overfits_is_told_to_try_early_stopping():
     early = run_process("train", "--data", "diabetes", "--json", "--early-stopping")
     fits = run_process("train", "--data", "iris", "--json")
     assert early.stderr == "" and fits.stderr == "", (early.stderr, fits.stderr)
+
+
+def test_messages_count_in_the_singular_and_show_numpy_values_as_plain_numbers(tmp_path):
+    single = tmp_path / "single.csv"
+    single.write_text("a,b,y\n" + "".join(f"{i},{i + 1},1\n" for i in range(8)))
+    one_class = run_process("train", "--data", single, "--epochs", 2)
+    assert one_class.returncode == 2
+    assert "the target has a single class (1); a classifier needs at least 2" in one_class.stderr
+    assert "np." not in one_class.stderr, one_class.stderr
+    short = tmp_path / "short.csv"
+    short.write_text("a,b,y\n1,2,0\n3\n")
+    ragged = run_process("train", "--data", short, "--epochs", 2)
+    assert ragged.returncode == 2
+    assert "line 3 has 1 field but the header has 3" in ragged.stderr, ragged.stderr
+    model, rows = tmp_path / "model.npz", tmp_path / "one.csv"
+    run_json("train", "--data", "iris", "--epochs", 2, "--save", model)
+    names = ["sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)"]
+    rows.write_text(",".join(f'"{n}"' for n in [*names, "target"]) + "\n5.1,3.5,1.4,0.2,0\n")
+    wrote = run_process("predict", "--model", model, "--data", rows, "-o", tmp_path / "p.csv")
+    assert wrote.returncode == 0, wrote.stderr
+    assert f"wrote 1 prediction to {tmp_path / 'p.csv'}" in wrote.stderr

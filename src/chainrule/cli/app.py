@@ -425,7 +425,7 @@ def predict(
             write_stdout(text, f"the CSV of {plural(len(rows.X), 'prediction')}", "-o FILE.csv")
         else:
             commands.write_text_atomically(output, text)
-            stderr.print(f"wrote {len(rows.X)} predictions to {output}")
+            stderr.print(f"wrote {plural(len(rows.X), 'prediction')} to {output}")
     except ChainruleError as exc:
         fail(str(exc))
 

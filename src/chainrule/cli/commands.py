@@ -38,6 +38,7 @@ from chainrule.errors import (
     ModelFileError,
     listed,
     plural,
+    shown,
 )
 from chainrule.io.atomic import atomic_write_text
 from chainrule.io.datasets import CATALOGUE, Dataset, load_data, load_data_rows
@@ -67,7 +68,7 @@ def choose_output(requested: str, data: Dataset) -> tuple[str, np.ndarray | None
     classes = np.unique(data.y)
     if len(classes) < 2:
         raise DataError(
-            f"{data.name}: the target has a single class ({classes[0]!r}); a "
+            f"{data.name}: the target has a single class ({shown(classes[0])}); a "
             "classifier needs at least 2"
         )
     if data.is_regression:

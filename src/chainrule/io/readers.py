@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.core.validation import check_memory, format_bytes
-from chainrule.errors import DataError, listed
+from chainrule.errors import DataError, listed, plural
 
 IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
@@ -291,7 +291,8 @@ def _read_csv_by_line(
         for number, row in zip(lines, body, strict=True):
             if len(row) != len(header):
                 raise DataError(
-                    f"{path}: line {number} has {len(row)} fields but the header has {len(header)}"
+                    f"{path}: line {number} has {plural(len(row), 'field')} but the header has "
+                    f"{len(header)}"
                 )
         for i, name in enumerate(header):
             X[:, i] = _numeric_column(path, name, [row[i] for row in body], lines)
@@ -306,7 +307,8 @@ def _read_csv_by_line(
     for number, row in zip(lines, body, strict=True):
         if len(row) != len(header):
             raise DataError(
-                f"{path}: line {number} has {len(row)} fields but the header has {len(header)}"
+                f"{path}: line {number} has {plural(len(row), 'field')} but the header has "
+                f"{len(header)}"
             )
     feature_index = [i for i in range(len(header)) if i != target_index]
     X = np.empty((len(body), len(feature_index)))

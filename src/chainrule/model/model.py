@@ -111,8 +111,7 @@ class Model:
         wanted = self.targets.n_outputs(net.output.name)
         if wanted is not None and wanted != n_out:
             raise DataError(
-                f"the targets need {wanted} output unit{'s' * (wanted != 1)}; the network has "
-                f"{n_out}"
+                f"the targets need {plural(wanted, 'output unit')}; the network has {n_out}"
             )
         if scaler is not None and np.shape(scaler.mean) != (n_in,):
             raise DataError(

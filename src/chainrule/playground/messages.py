@@ -16,7 +16,7 @@ import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from chainrule.errors import ChainruleError, listed
+from chainrule.errors import ChainruleError, listed, plural
 from chainrule.playground.datasets import CLASSIFICATION, FEATURES, REGRESSION
 
 MAX_MESSAGE_BYTES = 8192
@@ -146,7 +146,8 @@ def settings_from(given: dict[str, Any], base: Settings | None = None) -> Settin
     activations = _names("activations", activations, ACTIVATIONS, MAX_HIDDEN_LAYERS)
     if len(activations) != len(hidden):
         raise MessageError(
-            f"activations lists {len(activations)} names for {len(hidden)} hidden layers"
+            f"activations lists {plural(len(activations), 'name')} for "
+            f"{plural(len(hidden), 'hidden layer')}"
         )
     features = _names("features", values["features"], tuple(FEATURES), len(FEATURES))
     if not features or len(set(features)) != len(features):
