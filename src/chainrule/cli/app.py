@@ -333,8 +333,11 @@ def _print_train_report(report: dict[str, Any]) -> None:
     )
     table.add_row("optimizer", report["optimizer"])
     metric = "R²" if "r2" in report["test"] else "accuracy"
-    stopped = commands.stop_text(report["stop_reason"], report.get("monitor", "score"), metric)
-    table.add_row("epochs", f"{report['epochs']} ({stopped})")
+    epochs = str(report["epochs"])
+    if report["stop_reason"] != "epochs":  # ran them all: the number says it
+        stopped = commands.stop_text(report["stop_reason"], report.get("monitor", "score"), metric)
+        epochs += f" ({stopped})"
+    table.add_row("epochs", epochs)
     if "resumed_from_epoch" in report:
         table.add_row("resumed from epoch", str(report["resumed_from_epoch"]))
     table.add_row("final training cost", f"{report['final_cost']:.5f} ({report['cost']})")

@@ -429,7 +429,7 @@ def stop_text(reason: str, monitor: str, metric: str) -> str:
         else (f"the validation {metric} stopped rising")
     )
     return {
-        "epochs": "all the epochs asked for",
+        "epochs": "ran every epoch asked for",
         "early_stopping": f"stopped early: {watched}",
         "converged": "stopped: the training cost stopped falling",
         "callback": "stopped by a callback",
