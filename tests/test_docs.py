@@ -27,8 +27,14 @@ def resolve(dotted: str):
 
 
 def blocks(text: str) -> list[str]:
-    """Paragraphs, with each bullet of a list a block of its own."""
-    return [b for b in re.split(r"\n\s*\n|\n(?=- )", text) if b.strip()]
+    """Paragraphs, with each bullet of a list a block of its own (its indented display math
+    and links included)."""
+    return [b for b in re.split(r"\n\s*\n(?=\S)|\n(?=- )", text) if b.strip()]
+
+
+def display_math(block: str) -> list[str]:
+    """The TeX of each ``$$ ... $$`` display in ``block``, its lines joined."""
+    return [" ".join(m.split()) for m in re.findall(r"\$\$(.+?)\$\$", block, re.S)]
 
 
 def test_every_link_resolves_to_code_in_the_file_it_names():
@@ -62,10 +68,23 @@ def test_the_document_states_each_equation_of_the_table_and_links_its_code():
     assert set(labelled) == set(LABELS)
     for equation in EQUATIONS:
         block = labelled[equation.label]
+        shown = " ".join(display_math(block))
         for part in equation.parts:
-            assert f"`{part.text}`" in block, f"({equation.label}) does not state {part.text}"
+            # as TeX, exactly as the table writes it (what 'chainrule explain' prints)
+            assert part.latex in shown, f"({equation.label}) does not state {part.latex}"
         linked = {dotted for dotted, _ in LINK.findall(block)}
         assert set(equation.code) <= linked, (equation.label, set(equation.code) - linked)
+
+
+def test_the_math_is_tex_not_code():
+    text = DOCS.read_text(encoding="utf-8")
+    prose = re.sub(r"\$\$.+?\$\$", "", text, flags=re.S)
+    spans = [s for s in re.findall(r"`([^`]+)`", prose) if not s.startswith("chainrule")]
+    # code spans name code (W[l] as the code writes it), never state an equation
+    equations = [s for s in spans if re.search(r"[=≈∂]|\\[a-z]", s)]
+    assert not equations, equations
+    assert not re.search(r"^    \S", text, re.M), "an indented code block (math as text)"
+    assert len(display_math(text)) >= len(LABELS)
 
 
 def test_the_code_the_table_names_carries_the_label():

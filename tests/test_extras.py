@@ -74,8 +74,10 @@ def test_the_estimators_without_scikit_learn_name_the_extra():
         "except ModuleNotFoundError as exc:\n    print(exc)\n"
     )
     assert result.returncode == 0, result.stderr
-    assert "needs scikit-learn, in the 'sklearn' extra: pip install" in result.stdout
-    assert extras.install_command("sklearn") in result.stdout
+    assert result.stdout.strip() == (
+        "chainrule.MLPClassifier needs the 'sklearn' extra (scikit-learn is not installed); "
+        f"install it with: {extras.install_command('sklearn')}"
+    )
 
 
 def test_the_command_line_without_its_extra_says_how_to_install_it():
@@ -87,3 +89,47 @@ def test_the_command_line_without_its_extra_says_how_to_install_it():
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "typer is not installed" in lines[0]
     assert lines[0].endswith(extras.install_command("cli"))
+
+
+def run_blocked(blocked, *args):
+    """``chainrule ARGS`` from the real entry point, with the modules ``blocked`` missing."""
+    return run_python(
+        f"import sys\nfor name in {list(blocked)!r}:\n    sys.modules[name] = None\n"
+        f"sys.argv = ['chainrule', *{list(map(str, args))!r}]\n"
+        "from chainrule.__main__ import main\nmain()\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("blocked", "args", "what", "extra", "missing"),
+    [
+        (["sklearn"], ["train"], "the command line", "cli", "scikit-learn"),
+        (["matplotlib"], ["datasets"], "the command line", "cli", "matplotlib"),
+        (["mnist1d"], ["train", "--data", "mnist1d"], "the mnist1d data set", "cli", "mnist1d"),
+        (["uvicorn"], ["playground", "--no-browser"], "the playground", "playground", "uvicorn"),
+    ],
+)
+def test_every_command_that_needs_an_extra_says_so_in_one_line(blocked, args, what, extra, missing):
+    pytest.importorskip("typer")
+    result = run_blocked(blocked, *args)
+    assert result.returncode == 2 and result.stdout == "", result
+    # one line, with the extra's brackets kept (the terminal's markup must not eat "[cli]")
+    assert result.stderr.strip() == (
+        f"error: {what} needs the '{extra}' extra ({missing} is not installed); install it "
+        f"with: {extras.install_command(extra)}"
+    ), result.stderr
+    assert f"[{extra}]" in result.stderr
+
+
+def test_export_without_onnx_names_the_extra_in_one_line(tmp_path):
+    pytest.importorskip("typer")
+    import chainrule as cr
+
+    model = tmp_path / "net.npz"
+    cr.save(cr.Network([2, 3, 1], seed=0), model)
+    result = run_blocked(["onnx"], "export", "--model", model, "--output", tmp_path / "n.onnx")
+    assert result.returncode == 2, result
+    assert result.stderr.strip() == (
+        "error: ONNX export needs the 'onnx' extra (onnx is not installed); install it with: "
+        f"{extras.install_command('onnx')}"
+    )

@@ -29,7 +29,7 @@ from chainrule.errors import (
     ModelFileError,
     TrainingDivergedError,
 )
-from chainrule.extras import install_command
+from chainrule.extras import needs
 from chainrule.io import modelfile
 from chainrule.model import Model, Standardizer
 from chainrule.train import (
@@ -96,9 +96,7 @@ def __getattr__(name: str) -> Any:
             if not (exc.name or "").startswith("sklearn"):
                 raise
             raise ModuleNotFoundError(
-                f"chainrule.{name} needs scikit-learn, in the 'sklearn' extra: "
-                f"{install_command('sklearn')}",
-                name=exc.name,
+                needs(f"chainrule.{name}", "sklearn", exc.name), name=exc.name
             ) from None
         return getattr(chainrule.sklearn, name)
     raise AttributeError(f"module 'chainrule' has no attribute {name!r}")

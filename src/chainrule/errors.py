@@ -8,6 +8,8 @@ from the built-in exception a Python user would expect (``ValueError`` for bad v
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 
 class ChainruleError(Exception):
     """Root of every error chainrule raises on purpose."""
@@ -40,9 +42,26 @@ def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {word if n == 1 else (many or word + 's')}"
 
 
+SHOWN_NAMES = 5  # the names a message lists before it counts the rest
+
+
+def listed(names: Iterable[object], quote: bool = False, most: int = SHOWN_NAMES) -> str:
+    """Names as a message lists them: the first ``most``, then a count of the rest, so that
+    64 column names stay one readable line. ``listed("abcdefgh")`` is
+    ``"a, b, c, d, e and 3 more"``; ``quote`` quotes each (:func:`shown`)."""
+    texts = [shown(name) if quote else str(name) for name in names]
+    if len(texts) <= most + 1:  # "and 1 more" would be no shorter than the name
+        return ", ".join(texts)
+    return f"{', '.join(texts[:most])} and {len(texts) - most} more"
+
+
 def shown(value: object) -> str:
     """``value`` as a message quotes it: its repr, with a NumPy scalar as the plain number it
-    holds (``1``, not ``np.int64(1)``)."""
+    holds (``1``, not ``np.int64(1)``), in a list or tuple too."""
     if type(value).__module__ == "numpy" and getattr(value, "shape", None) == ():
         value = value.item()  # type: ignore[attr-defined]
+    if type(value) is list:  # [np.int64(2), 3] as [2, 3]
+        return "[" + ", ".join(map(shown, value)) + "]"
+    if type(value) is tuple:
+        return "(" + ", ".join(map(shown, value)) + ("," if len(value) == 1 else "") + ")"
     return repr(value)

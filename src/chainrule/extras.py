@@ -57,3 +57,20 @@ def install_command(extra: str) -> str:
     if "://" in location:
         return f"pip install {shlex.quote(f'chainrule[{extra}] @ {location}')}"
     return f"pip install {shlex.quote(f'{location}[{extra}]')}"
+
+
+#: the packages whose import name is not the name pip installs them by
+DISTRIBUTIONS = {"sklearn": "scikit-learn"}
+
+
+def needs(what: str, extra: str, module: str | None) -> str:
+    """The one line that says ``what`` needs ``extra`` because ``module`` is missing, and
+    the command that installs it: ``needs("ONNX export", "onnx", "onnx")`` is ``"ONNX
+    export needs the 'onnx' extra (onnx is not installed); install it with: pip install
+    -e '/home/me/chainrule[onnx]'"``."""
+    root = (module or extra).partition(".")[0]
+    missing = DISTRIBUTIONS.get(root, root)
+    return (
+        f"{what} needs the '{extra}' extra ({missing} is not installed); install it with: "
+        f"{install_command(extra)}"
+    )

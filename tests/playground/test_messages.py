@@ -47,7 +47,7 @@ def test_settings_apply_over_a_base_and_keep_the_features_in_a_fixed_order():
         ({"learning_rate": "0.1"}, "learning_rate"),
         ({"dropout": 0.95}, "dropout"),
         ({"activations": ["tanh", "swish"]}, "activations[1] must be one of"),
-        ({"hidden": [2], "activations": ["tanh", "tanh"]}, "2 names for 1 hidden layers"),
+        ({"hidden": [2], "activations": ["tanh", "tanh"]}, "2 names for 1 hidden layer"),
         ({"features": []}, "at least one input feature"),
         ({"features": ["x1", "x1"]}, "each once"),
         ({"features": ["../../etc/passwd"]}, "features[0] must be one of"),

@@ -19,6 +19,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from chainrule.cli import commands, teach
 from chainrule.cli.checks import (
@@ -27,11 +28,18 @@ from chainrule.cli.checks import (
     check_seed_option,
     check_train_options,
 )
-from chainrule.cli.settings import TrainSettings, given_settings, parse_sizes, train_options
+from chainrule.cli.settings import (
+    TrainSettings,
+    given_settings,
+    parse_sizes,
+    plain,
+    train_options,
+)
 from chainrule.core.gradcheck import gradcheck as run_gradcheck
 from chainrule.core.gradcheck import gradcheck_problem
 from chainrule.core.network import Network
 from chainrule.errors import ChainruleError, ConfigurationError, DataError, plural
+from chainrule.extras import needs
 from chainrule.io.atomic import atomic_write_text
 from chainrule.io.datasets import CATALOGUE, load_data
 from chainrule.learn.bughunt import (
@@ -55,8 +63,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-stderr = Console(stderr=True)
-stdout = Console()
+# no markup in what is printed: a message's "[cli]" or a file named "run[2].npz" is text
+stderr = Console(stderr=True, markup=False)
+stdout = Console(markup=False)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")]
 ModelOption = Annotated[
@@ -66,12 +75,45 @@ ModelOption = Annotated[
 
 def fail(message: str) -> None:
     """Report a user error as one line on stderr and exit with status 2."""
-    stderr.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    print_error(message)
     raise typer.Exit(code=2)
 
 
+# more than this floods a terminal: a user scrolls back through a few hundred lines at most
+TERMINAL_LINES, TERMINAL_CHARACTERS = 1_000, 200_000
+
+
+def _size(text: str) -> str:
+    size, lines = len(text.encode()), text.count("\n")
+    amount = f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{max(size // 1000, 1)} KB"
+    return f"{amount}, {plural(lines, 'line')}"
+
+
+def write_stdout(text: str, what: str, to_file: str, image: bool = False) -> None:
+    """Write ``text`` to stdout, unless stdout is a terminal that ``text`` would flood (more
+    than :data:`TERMINAL_LINES` lines or :data:`TERMINAL_CHARACTERS` characters, or an
+    ``image`` at all): then fail with the one line that says how to get it (``to_file``: the
+    option or redirection that writes a file). Piped or redirected, stdout takes any amount."""
+    flood = text.count("\n") > TERMINAL_LINES or len(text) > TERMINAL_CHARACTERS
+    if sys.stdout.isatty() and (image or flood):
+        reason = "an image, not text for a terminal" if image else "too much for a terminal"
+        fail(
+            f"{what} is {_size(text)}: {reason}; write it to a file with {to_file}, or pipe "
+            f"it to another program{'' if image else ' (| less)'}"
+        )
+    sys.stdout.write(text)
+
+
+def print_error(message: str) -> None:
+    """``error: message`` on stderr, as one line however wide the terminal."""
+    stderr.print(
+        Text.assemble(("error:", "bold red"), " ", message), highlight=False, soft_wrap=True
+    )
+
+
 def emit_json(result: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(result) + "\n")
+    """The result as one JSON line on stdout (refused on a terminal it would flood)."""
+    write_stdout(json.dumps(result) + "\n", "the JSON result", "> FILE.json")
 
 
 def version_callback(value: bool) -> None:
@@ -118,7 +160,7 @@ def train(
         Path | None, typer.Option(help="Write the trained model to this file (writes a file).")
     ] = None,
     checkpoint_every: Annotated[
-        int, typer.Option(help="With --save: also save every N epochs.")
+        int, typer.Option(help="With --save: also save every N epochs; 0 for only at the end.")
     ] = 0,
     resume: Annotated[
         Path | None,
@@ -185,18 +227,15 @@ def train(
         if save is not None:
             report["saved"] = str(save)
         if plot is not None and lead:
-            trained = commands.Trained(save or "the run", model, None, history)
+            monitor = report.get("monitor", "score")
+            trained = commands.Trained(save or "the run", model, None, history, monitor)
             _plot(trained, plot, with_data=True)
             report["plot"] = str(plot)
     except ChainruleError as exc:
         if ranks is not None and ranks.size > 1:
             # One rank's error (a bad row in its shard, say) must not leave the others
             # waiting for it in a collective: report it and end the whole job.
-            stderr.print(
-                f"[bold red]error:[/] rank {ranks.rank}: {exc}",
-                highlight=False,
-                soft_wrap=True,
-            )
+            print_error(f"rank {ranks.rank}: {exc}")
             ranks.abort(2)
         fail(str(exc))
     except commands.Interrupted as stop:
@@ -209,6 +248,26 @@ def train(
         emit_json(report)
     else:
         _print_train_report(report)
+    overfit = _overfitting(report)
+    if overfit:
+        _note(overfit)
+
+
+OVERFITTING_GAP = 0.15  # of accuracy or R²: more than chance between a split's two sides
+
+
+def _overfitting(report: dict[str, Any]) -> str | None:
+    """The advice to try --early-stopping, when the test score is far below the training
+    score of a run that trained on every row (the network learned the training rows)."""
+    key = "accuracy" if "accuracy" in report["test"] else "r2"
+    train, test = report["train"][key], report["test"][key]
+    if "monitor" in report or train - test <= OVERFITTING_GAP:
+        return None
+    name = "accuracy" if key == "accuracy" else "R²"
+    return (
+        f"the test {name} ({test:.4g}) is far below the training {name} ({train:.4g}): the "
+        "network learned the training rows too well; try --early-stopping"
+    )
 
 
 def _interrupted_line(stop: commands.Interrupted) -> str:
@@ -248,7 +307,11 @@ def _train_with_progress(work: Any, epochs: int, quiet: bool) -> tuple[Any, Any,
         task = progress.add_task("train", total=epochs, cost=0.0, score="", visible=False)
 
         def show(net: Network, epoch: int, history: Any) -> None:
-            score = f"val {history.val_score[-1]:.4f}" if history.val_score else ""
+            score = ""
+            if history.val_score:  # early stopping: the validation rows' cost and score
+                metric = "R²" if net.output.name == "identity" else "accuracy"
+                score = f"validation cost {history.val_cost[-1]:.5f}, "
+                score += f"{metric} {history.val_score[-1]:.4f}"
             progress.update(task, completed=epoch, cost=history.cost[-1], score=score, visible=True)
 
         return work(show)
@@ -269,7 +332,12 @@ def _print_train_report(report: dict[str, Any]) -> None:
         "network", f"{layers} ({report['hidden_activation']} / {report['output_activation']})"
     )
     table.add_row("optimizer", report["optimizer"])
-    table.add_row("epochs", f"{report['epochs']} ({report['stop_reason']})")
+    metric = "R²" if "r2" in report["test"] else "accuracy"
+    epochs = str(report["epochs"])
+    if report["stop_reason"] != "epochs":  # ran them all: the number says it
+        stopped = commands.stop_text(report["stop_reason"], report.get("monitor", "score"), metric)
+        epochs += f" ({stopped})"
+    table.add_row("epochs", epochs)
     if "resumed_from_epoch" in report:
         table.add_row("resumed from epoch", str(report["resumed_from_epoch"]))
     table.add_row("final training cost", f"{report['final_cost']:.5f} ({report['cost']})")
@@ -311,7 +379,10 @@ def evaluate(
         emit_json(result)
         return
     stdout.print(
-        f"[bold]{model}[/] on {result['data']} ({which}, {plural(result['examples'], 'example')})"
+        Text.assemble(
+            (str(model), "bold"),
+            f" on {result['data']} ({which}, {plural(result['examples'], 'example')})",
+        )
     )
     if "accuracy" not in result:
         for key in ("mse", "mae", "r2"):
@@ -354,10 +425,10 @@ def predict(
         rows = commands.aligned(trained.model, load_data(data, target, require_target=False))
         text = commands.predictions_csv(trained.model, rows.X)
         if output is None:
-            sys.stdout.write(text)
+            write_stdout(text, f"the CSV of {plural(len(rows.X), 'prediction')}", "-o FILE.csv")
         else:
             commands.write_text_atomically(output, text)
-            stderr.print(f"wrote {len(rows.X)} predictions to {output}")
+            stderr.print(f"wrote {plural(len(rows.X), 'prediction')} to {output}")
     except ChainruleError as exc:
         fail(str(exc))
 
@@ -369,7 +440,7 @@ OutputActivationOption = Annotated[
     str | None,
     typer.Option(
         "--output-activation",
-        help="Output activation: sigmoid, softmax or identity [default: sigmoid].",
+        help=plain("Output activation: sigmoid, softmax or identity [default: sigmoid]."),
         show_default=False,
     ),
 ]
@@ -392,13 +463,28 @@ def output_activation(
 
 @app.command()
 def gradcheck(
-    layers: Annotated[str, typer.Option(help="Layer sizes n[0],...,n[L].")] = "30,16,1",
+    layers: Annotated[
+        str,
+        typer.Option(
+            help="Layer sizes n[0],...,n[L]; the default is the network 'train' builds for "
+            "breast-cancer."
+        ),
+    ] = "30,16,1",
     activation: Annotated[str, typer.Option(help="Hidden activation.")] = "relu",
     output_activation_name: OutputActivationOption = None,
     old_output: OldOutputOption = None,
-    examples: Annotated[int, typer.Option(help="Random examples m to check on.")] = 8,
+    examples: Annotated[
+        int,
+        typer.Option(help="Random examples m to check on; a few exercise every term of J."),
+    ] = 8,
     seed: Annotated[int, typer.Option(help="Seed for the data and the network.")] = 0,
-    tolerance: Annotated[float, typer.Option(help="Largest relative error that passes.")] = 1e-7,
+    tolerance: Annotated[
+        float,
+        typer.Option(
+            help="Largest relative error that passes: a right backward pass in float64 "
+            "agrees with centred differences to 1e-8 or better, a wrong one by far less."
+        ),
+    ] = 1e-7,
     json_output: JsonOption = False,
 ) -> None:
     """Check backpropagation against finite differences, per parameter.
@@ -442,7 +528,7 @@ def gradcheck(
                 shown, verdict = "-", "not checked"
             else:
                 shown = f"{error:.2e}"
-                verdict = "[green]pass[/]" if error < tolerance else "[red]FAIL[/]"
+                verdict = Text("pass", "green") if error < tolerance else Text("FAIL", "red")
             table.add_row(name, str(net.params[name].shape), shown, f"{checked}/{total}", verdict)
         stdout.print(table)
         total = result.n_checked + result.n_skipped
@@ -487,21 +573,21 @@ def explain(
     if json_output:
         emit_json(explanation.as_dict())
     else:
-        sys.stdout.write(explanation.render(format) + "\n")
+        write_stdout(explanation.render(format) + "\n", "the explanation", "> FILE.txt")
 
 
 @app.command()
 def trace(
     layers: Annotated[
         str | None,
-        typer.Option(help="Layer sizes n[0],...,n[L] [default: 3,4,2,1, or from --data]."),
+        typer.Option(help=plain("Layer sizes n[0],...,n[L] [default: 3,4,2,1, or from --data].")),
     ] = None,
     activation: ActivationOption = "relu",
     output_activation_name: OutputActivationOption = None,
     old_output: OldOutputOption = None,
     examples: Annotated[
         int | None,
-        typer.Option(help="Examples m in the step [default: 5, or one per class if more]."),
+        typer.Option(help=plain("Examples m in the step [default: 5, or one per class if more].")),
     ] = None,
     lr: Annotated[float, typer.Option("--lr", help="Learning rate alpha.")] = 0.1,
     seed: Annotated[int, typer.Option(help="Seed for the network and random data.")] = 0,
@@ -544,7 +630,7 @@ def trace(
     if json_output:
         emit_json(result)
     else:
-        sys.stdout.write(text)
+        write_stdout(text, "the trace", "> FILE.txt")
 
 
 @app.command()
@@ -566,7 +652,9 @@ def graph(
     seed: Annotated[int, typer.Option(help="Seed for the network and the data of --values.")] = 0,
     format: Annotated[
         str | None,
-        typer.Option("--format", help="svg, png or dot [default: from -o's suffix, else svg]."),
+        typer.Option(
+            "--format", help=plain("svg, png or dot [default: from -o's suffix, else svg].")
+        ),
     ] = None,
     out: Annotated[
         Path | None,
@@ -611,7 +699,7 @@ def graph(
     if json_output:
         emit_json({**drawn.as_dict(), **({"file": str(out)} if out else {})})
     elif out is None:
-        sys.stdout.write(text)
+        write_stdout(text, f"the graph ({format})", f"-o FILE.{format}", image=format == "svg")
     else:
         stdout.print(f"wrote {out} ({len(drawn.nodes)} nodes, {len(drawn.edges)} edges)")
 
@@ -684,7 +772,7 @@ def bughunt(
     if json_output:
         emit_json(result)
     else:
-        sys.stdout.write("\n".join(lines) + "\n")
+        write_stdout("\n".join(lines) + "\n", "the exercise", "> FILE.txt")
     if check is not None and result["failing"]:
         raise typer.Exit(code=1)
 
@@ -728,7 +816,7 @@ def export(
 @app.command()
 def playground(
     port: Annotated[
-        int | None, typer.Option(help="Port to serve on [default: a free one].")
+        int | None, typer.Option(help=plain("Port to serve on [default: a free one]."))
     ] = None,
     host: Annotated[
         str, typer.Option(help="Address to bind; anything but 127.0.0.1 is reachable by others.")
@@ -741,9 +829,7 @@ def playground(
     try:
         from chainrule.playground.server import serve
     except ImportError as error:
-        fail(
-            f"the playground needs its extra ({error.name} is missing): pip install '.[playground]'"
-        )
+        fail(needs("the playground", "playground", error.name))
     if port is not None and not 0 < port < 65536:
         fail(f"--port must be from 1 to 65535, got {port}")
 
@@ -800,7 +886,8 @@ def plot(
         int,
         typer.Option(
             help="Write an animated GIF of the decision boundary over training, with this "
-            "many frames (replays the saved run's training: it is seeded, so the same run).",
+            "many frames (replays the saved run's training: it is seeded, so the same run); "
+            "0 for a still image.",
         ),
     ] = 0,
     json_output: JsonOption = False,
@@ -882,7 +969,19 @@ def _plot(
     run = commands.RunRecord.from_provenance(model.provenance, trained.path)
     boundary = _boundary(model, run, data, target) if with_data else None
     history = trained.history or History()
-    return plot_model(path, vars(history), boundary, history.stop_reason)
+    stopped = None
+    if history.stop_reason != "epochs":
+        stopped = commands.stop_text(
+            history.stop_reason, trained.monitor, commands.metric_name(model)
+        )
+    return plot_model(
+        path,
+        vars(history),
+        boundary,
+        stopped,
+        metric=commands.metric_name(model),
+        cost=commands.cost_name(model),
+    )
 
 
 def _animate(

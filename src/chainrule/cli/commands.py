@@ -36,7 +36,9 @@ from chainrule.errors import (
     ConfigurationError,
     DataError,
     ModelFileError,
+    listed,
     plural,
+    shown,
 )
 from chainrule.io.atomic import atomic_write_text
 from chainrule.io.datasets import CATALOGUE, Dataset, load_data, load_data_rows
@@ -66,7 +68,7 @@ def choose_output(requested: str, data: Dataset) -> tuple[str, np.ndarray | None
     classes = np.unique(data.y)
     if len(classes) < 2:
         raise DataError(
-            f"{data.name}: the target has a single class ({classes[0]!r}); a "
+            f"{data.name}: the target has a single class ({shown(classes[0])}); a "
             "classifier needs at least 2"
         )
     if data.is_regression:
@@ -176,6 +178,7 @@ class Trained:
     model: Model
     run: RunRecord | None
     history: History | None
+    monitor: str = "score"  # what early stopping watched on the validation rows, if it did
 
     def require_run(self, what: str) -> RunRecord:
         if self.run is None:
@@ -211,7 +214,9 @@ def trained_from_file(
         history = read_history(training, arrays) if isinstance(training, dict) else None
     except (KeyError, TypeError, ValueError, ChainruleError) as exc:
         raise ModelFileError(f"{path}: the training history is damaged ({exc})") from None
-    return Trained(path, model, RunRecord.from_provenance(model.provenance, path), history)
+    monitor = training.get("settings", {}).get("monitor", "score") if history else "score"
+    run = RunRecord.from_provenance(model.provenance, path)
+    return Trained(path, model, run, history, monitor)
 
 
 # ---------------------------------------------------------------------- training
@@ -383,13 +388,7 @@ def run_training(
         "epochs": history.epochs,
         "stop_reason": history.stop_reason,
         "final_cost": history.cost[-1],
-        # what the cost is: the regressor's trains on standardised targets, while its MSE
-        # below is in the data's units
-        "cost": (
-            f"half the mean {net.output.loss_name}, on standardised targets"
-            if model.is_regression
-            else f"mean {net.output.loss_name}"
-        ),
+        "cost": cost_name(model),
         "train": metrics(
             model, run.split.X_train, run.split.y_train, brief=True, ranks=ranks, standardised=True
         ),
@@ -398,9 +397,44 @@ def run_training(
         "test_examples": run.split.n_test,
         "seconds": seconds,
     }
+    if validation is not None:
+        report["monitor"] = trainer.monitor
     if history.dynamics:
         report["dynamics"] = history.dynamics
     return history, report
+
+
+def cost_name(model: Model) -> str:
+    """What the training cost ``J`` of ``model`` is: a regressor's trains on standardised
+    targets, while its MSE is reported in the data's units."""
+    loss = model.net.output.loss_name
+    return (
+        f"half the mean {loss}, on standardised targets"
+        if model.is_regression
+        else (f"mean {loss}")
+    )
+
+
+def metric_name(model: Model) -> str:
+    """The score of ``model``'s output: accuracy for a classifier, R² for a regressor."""
+    return "R²" if model.is_regression else "accuracy"
+
+
+def stop_text(reason: str, monitor: str, metric: str) -> str:
+    """Why training ended, as the report and the curves say it (``monitor``: what early
+    stopping watched, ``"cost"`` or ``"score"``, the validation ``metric``)."""
+    watched = (
+        "the validation cost stopped falling"
+        if monitor == "cost"
+        else (f"the validation {metric} stopped rising")
+    )
+    return {
+        "epochs": "ran every epoch asked for",
+        "early_stopping": f"stopped early: {watched}",
+        "converged": "stopped: the training cost stopped falling",
+        "callback": "stopped by a callback",
+        "interrupted": "interrupted",
+    }.get(reason, reason)
 
 
 def build_trainer(
@@ -622,8 +656,8 @@ def evaluate(model: Model, data: Dataset) -> dict[str, Any]:
         unknown = model.targets.unknown(data.y)
         if unknown:
             raise DataError(
-                f"{data.name}: labels {unknown} are not among the model's classes "
-                f"{model.classes.tolist()}"
+                f"{data.name}: labels {listed(unknown, quote=True)} are not among the "
+                f"model's classes {listed(model.classes, quote=True)}"
             )
     return metrics(model, data.X, data.y)
 

@@ -65,43 +65,44 @@ def plot_model(
     path: str | PathLike[str],
     history: dict[str, Any],
     boundary: Boundary | None = None,
-    stop_reason: str | None = None,
+    stopped: str | None = None,
+    metric: str = "score",
+    cost: str | None = None,
 ) -> tuple[int, int]:
     """The cost (and validation) curves, plus the decision boundary when given, in the
     format of ``path``'s suffix (:func:`image_format`).
 
+    ``stopped`` says why training ended early (the title says it), ``metric`` names the
+    validation score (accuracy, R²) and ``cost`` what the cost ``J`` is (its unit).
     Returns the image's (width, height) in pixels.
     """
     plt = pyplot()
     panels = 2 if boundary is not None else 1
     fig, axes = plt.subplots(1, panels, figsize=(6.5 * panels, 4.8), squeeze=False)
-    _curves(axes[0][0], history, stop_reason)
+    _curves(axes[0][0], history, stopped, metric, cost)
     if boundary is not None:
         draw_boundary(axes[0][1], boundary)
     fig.tight_layout()
     return _save(fig, path)
 
 
-def _curves(ax: Any, history: dict[str, Any], stop_reason: str | None) -> None:
+def _curves(
+    ax: Any, history: dict[str, Any], stopped: str | None, metric: str, cost: str | None
+) -> None:
     epochs = np.arange(1, len(history["cost"]) + 1)
     handles = ax.plot(epochs, history["cost"], label="training cost")
     if history.get("val_cost"):
         handles += ax.plot(epochs, history["val_cost"], label="validation cost")
     ax.set_xlabel("epoch")
-    ax.set_ylabel("cost J")
+    ax.set_ylabel(f"cost J\n({cost})" if cost else "cost J", fontsize=9)
     ax.set_yscale("log")
     if history.get("val_score"):
         score_axis = ax.twinx()
         handles += score_axis.plot(
-            epochs, history["val_score"], color="tab:green", label="validation score"
+            epochs, history["val_score"], color="tab:green", label=f"validation {metric}"
         )
-        score_axis.set_ylabel("validation score")
-    title = "training curves"
-    if stop_reason == "early_stopping":
-        title += " (stopped early: the validation score stalled)"
-    elif stop_reason == "converged":
-        title += " (stopped: the training cost stalled)"
-    ax.set_title(title, fontsize=10)
+        score_axis.set_ylabel(f"validation {metric}")
+    ax.set_title("training curves" + (f" ({stopped})" if stopped else ""), fontsize=10)
     # one legend for both axes, outside the plotting area, so it never hides a curve
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3)
 

@@ -47,7 +47,7 @@ def random_data(net: Network, m: int, seed: int) -> tuple[np.ndarray, np.ndarray
     both labels of a sigmoid unit) present when ``m`` allows, drawn from a generator of their
     own, so that they share no random numbers with the weights of a network of ``seed``."""
     n0, n_out = net.layer_sizes[0], net.layer_sizes[-1]
-    check_memory(8 * (n0 + n_out) * m, f"random data of {m} examples")
+    check_memory(8 * (n0 + n_out) * m, f"random data of {plural(m, 'example')}")
     rng = np.random.default_rng([seed, 1])
     X = rng.normal(size=(n0, m))
     if net.output.name == "identity":

@@ -33,6 +33,7 @@ import numpy as np
 from chainrule.core.arrays import NUMPY, host
 from chainrule.core.network import Cache, Network
 from chainrule.core.validation import check_memory, check_positive, check_positive_int
+from chainrule.errors import plural
 
 NOISE_FLOOR = 1e-8
 STEP = 1e-4
@@ -256,7 +257,7 @@ def gradcheck_problem(
     m = check_positive_int("the number of examples m", m)
     net = Network(layer_sizes, hidden_activation, output_activation, seed=seed, dtype="float64")
     n_out = net.layer_sizes[-1]
-    check_memory(8 * (net.layer_sizes[0] + n_out) * m, f"random data of {m} examples")
+    check_memory(8 * (net.layer_sizes[0] + n_out) * m, f"random data of {plural(m, 'example')}")
     rng = np.random.default_rng(seed)
     for l in range(1, net.L + 1):
         net.b[l][...] = rng.normal(scale=0.1, size=net.b[l].shape)

@@ -98,7 +98,7 @@ class Cache:
         layers = range(1, len(n))
         check_memory(
             4 * sum(n[1:]) * m * np.dtype(dtype).itemsize,
-            f"a forward and backward pass of layer sizes {list(n)} over {m} examples",
+            f"a forward and backward pass of layer sizes {list(n)} over {plural(m, 'example')}",
         )
         self.Z: list[Any] = [None] + [xp.empty((n[l], m), dtype) for l in layers]
         self.A: list[Any] = [None] + [xp.empty((n[l], m), dtype) for l in layers]

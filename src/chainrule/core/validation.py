@@ -104,7 +104,7 @@ def check_seed(name: str, seed: Any, *, limit: int | None = None) -> int | None:
         return None
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         bound = f"from 0 to {limit - 1}" if limit else ">= 0 (or None)"
-        raise ConfigurationError(f"{name} must be an integer {bound}, got {seed!r}")
+        raise ConfigurationError(f"{name} must be an integer {bound}, got {shown(seed)}")
     if limit is not None and seed >= limit:
         raise ConfigurationError(f"{name} must be an integer from 0 to {limit - 1}, got {seed}")
     return int(seed)
@@ -127,12 +127,13 @@ def check_layer_sizes(layer_sizes: Sequence[Any]) -> tuple[int, ...]:
     """Validate ``[n[0], n[1], ..., n[L]]``: at least two positive integers."""
     if isinstance(layer_sizes, (str, bytes)) or not isinstance(layer_sizes, Sequence):
         raise ConfigurationError(
-            f"layer sizes must be a list of positive integers like [30, 16, 1], got {layer_sizes!r}"
+            "layer sizes must be a list of positive integers like [30, 16, 1], got "
+            f"{shown(layer_sizes)}"
         )
     sizes = list(layer_sizes)
     if len(sizes) < 2:
         raise ConfigurationError(
-            f"a network needs at least an input and an output size, got {sizes!r}"
+            f"a network needs at least an input and an output size, got {shown(sizes)}"
         )
     return tuple(check_positive_int(f"layer size n[{l}]", n) for l, n in enumerate(sizes))
 
@@ -152,13 +153,13 @@ def check_positive(name: str, value: Any, *, allow_zero: bool = False) -> float:
 def check_finite(name: str, value: Any) -> float:
     """Return ``value`` as a float if it is a finite real number (``bool`` is refused)."""
     if isinstance(value, (bool, str, bytes)):
-        raise ConfigurationError(f"{name} must be a finite number, got {value!r}")
+        raise ConfigurationError(f"{name} must be a finite number, got {shown(value)}")
     try:
         number = float(value)
     except (TypeError, ValueError) as exc:
-        raise ConfigurationError(f"{name} must be a finite number, got {value!r}") from exc
+        raise ConfigurationError(f"{name} must be a finite number, got {shown(value)}") from exc
     if not np.isfinite(number):
-        raise ConfigurationError(f"{name} must be a finite number, got {value!r}")
+        raise ConfigurationError(f"{name} must be a finite number, got {shown(value)}")
     return number
 
 

@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from chainrule.core.validation import lookup
-from chainrule.errors import ConfigurationError
+from chainrule.errors import ConfigurationError, DataError
+from chainrule.extras import needs
 from chainrule.io.readers import Select, read_table
 
 
@@ -58,7 +59,10 @@ def _two_moons(seed: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
 
 
 def _mnist1d(seed: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    from mnist1d.data import get_dataset_args, make_dataset
+    try:
+        from mnist1d.data import get_dataset_args, make_dataset
+    except ModuleNotFoundError as exc:
+        raise DataError(needs("the mnist1d data set", "cli", exc.name)) from None
 
     args = get_dataset_args()
     args.seed = seed

@@ -13,6 +13,7 @@ the range of rows this process keeps, and only those rows are parsed (CSV) or re
 from __future__ import annotations
 
 import csv
+import difflib
 import gzip
 import math
 import stat
@@ -27,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.core.validation import check_memory, format_bytes
-from chainrule.errors import DataError
+from chainrule.errors import DataError, listed, plural
 
 IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
@@ -147,7 +148,7 @@ def _check_header(path: Path, header: list[str]) -> None:
             )
     if all(_is_number(name) for name in header):
         raise DataError(
-            f"{path}: the first row ({', '.join(header[:4])}{', ...' if len(header) > 4 else ''}) "
+            f"{path}: the first row ({listed(header, most=4)}) "
             "holds only numbers: the file has no header row. Add one that names the columns"
         )
 
@@ -290,20 +291,24 @@ def _read_csv_by_line(
         for number, row in zip(lines, body, strict=True):
             if len(row) != len(header):
                 raise DataError(
-                    f"{path}: line {number} has {len(row)} fields but the header has {len(header)}"
+                    f"{path}: line {number} has {plural(len(row), 'field')} but the header has "
+                    f"{len(header)}"
                 )
         for i, name in enumerate(header):
             X[:, i] = _numeric_column(path, name, [row[i] for row in body], lines)
         return Table(X, np.array([]), header, target_name, chosen, total, named=True)
     if target_name not in header:
+        close = difflib.get_close_matches(target_name, header, n=1)
+        guess = f" (did you mean {close[0]!r}?)" if close else ""
         raise DataError(
-            f"{path}: no column named {target_name!r}; the columns are: {', '.join(header)}"
+            f"{path}: no column named {target_name!r}{guess}; the columns are: {listed(header)}"
         )
     target_index = header.index(target_name)
     for number, row in zip(lines, body, strict=True):
         if len(row) != len(header):
             raise DataError(
-                f"{path}: line {number} has {len(row)} fields but the header has {len(header)}"
+                f"{path}: line {number} has {plural(len(row), 'field')} but the header has "
+                f"{len(header)}"
             )
     feature_index = [i for i in range(len(header)) if i != target_index]
     X = np.empty((len(body), len(feature_index)))
@@ -370,7 +375,7 @@ def read_npz(
             if missing:
                 raise DataError(
                     f"{path}: an NPZ data file needs arrays 'X' and 'y'; missing "
-                    f"{', '.join(missing)} (it has: {', '.join(archive.files) or 'nothing'})"
+                    f"{', '.join(missing)} (it has: {listed(archive.files) or 'nothing'})"
                 )
             X, chosen = _npz_rows(path, select) if select else (archive["X"], None)
             y = archive["y"] if "y" in archive.files else np.array([])

@@ -16,6 +16,7 @@ from typing import Any
 
 from chainrule.core.equations import DERIVATIVES, WHY_B1, Formula, cost_equation, equation
 from chainrule.core.network import Network, parameter_count
+from chainrule.errors import plural
 from chainrule.train.optimizers import Optimizer
 
 
@@ -101,7 +102,7 @@ class Explanation:
         batch = (
             "batch of m examples as columns"
             if self.batch_size is None
-            else f"mini-batches of m = {self.batch_size} examples as columns"
+            else f"mini-batches of m = {plural(self.batch_size, 'example')} as columns"
         )
         return (
             f"network {sizes} ({', '.join(self.activations)}){extras}, "

@@ -22,7 +22,7 @@ import numpy as np
 
 from chainrule.core.equations import cost_equation, equation
 from chainrule.core.network import Network
-from chainrule.errors import DataError
+from chainrule.errors import DataError, plural
 from chainrule.io.atomic import atomic_write
 from chainrule.learn.trace import Trace
 
@@ -243,7 +243,7 @@ def computation_graph(net: Network, step: Trace | None = None) -> Graph:
     names = [g.name for g in net.g[1:]] + [net.output.name]
     title = f"computation graph of a {'-'.join(map(str, n))} network ({', '.join(names)})"
     if step is not None:
-        title += f", one step on m = {m} examples"
+        title += f", one step on m = {plural(m, 'example')}"
     graph = Graph(title=title)
     graph.nodes.append(Node("X = A[0]", "data", (n[0], m), 0, 0, _note(step, "X")))
     for l in range(1, L + 1):

@@ -28,7 +28,7 @@ from chainrule.core.equations import cost_equation, equation
 from chainrule.core.gradcheck import numerical_gradient
 from chainrule.core.network import Network
 from chainrule.core.validation import check_positive
-from chainrule.errors import ConfigurationError
+from chainrule.errors import ConfigurationError, plural
 
 WIDTH = 100  # characters a text trace may use per line; wider matrices wrap
 MAX_SIDE = 64  # a matrix with more rows or columns than this is refused in text (use --json)
@@ -282,7 +282,7 @@ class _Renderer:
         self.heading(
             1,
             f"One training step of a {'-'.join(map(str, sizes))} network ({hidden} / "
-            f"{t.output_activation}), m = {m} examples, α = {t.learning_rate:g}",
+            f"{t.output_activation}), m = {plural(m, 'example')}, α = {t.learning_rate:g}",
         )
         self.text(
             "Examples are columns (i = 0.." + f"{m - 1}); rows are units. Indices count from 0."

@@ -25,7 +25,7 @@ import numpy as np
 from chainrule.core.arrays import is_foreign_array
 from chainrule.core.network import Network
 from chainrule.core.validation import check_instance
-from chainrule.errors import DataError, ModelFileError, plural
+from chainrule.errors import DataError, ModelFileError, listed, plural
 from chainrule.io.modelfile import (
     FileExtras,
     network_from_file,
@@ -75,13 +75,6 @@ TARGETS = {
         optional={"ndim": (1, 2)},
     ),
 }
-SHOWN_NAMES = 5  # column names an error lists before it counts the rest
-
-
-def _names(names: Sequence[str]) -> str:
-    shown = ", ".join(map(repr, names[:SHOWN_NAMES]))
-    rest = len(names) - SHOWN_NAMES
-    return shown + (f" and {rest} more" if rest > 0 else "")
 
 
 class Model:
@@ -119,8 +112,7 @@ class Model:
         wanted = self.targets.n_outputs(net.output.name)
         if wanted is not None and wanted != n_out:
             raise DataError(
-                f"the targets need {wanted} output unit{'s' * (wanted != 1)}; the network has "
-                f"{n_out}"
+                f"the targets need {plural(wanted, 'output unit')}; the network has {n_out}"
             )
         if scaler is not None and np.shape(scaler.mean) != (n_in,):
             raise DataError(
@@ -173,12 +165,12 @@ class Model:
             if missing or unknown:
                 problems = []
                 if missing:
-                    problems.append(f"missing columns {_names(missing)}")
+                    problems.append(f"missing columns {listed(missing, quote=True)}")
                 if unknown:
-                    problems.append(f"unknown columns {_names(unknown)}")
+                    problems.append(f"unknown columns {listed(unknown, quote=True)}")
                 raise DataError(
                     f"{source}: {' and '.join(problems)}; the model was trained on the "
-                    f"{plural(len(expected), 'column')} {_names(expected)}"
+                    f"{plural(len(expected), 'column')} {listed(expected, quote=True)}"
                 )
             order = [names.index(n) for n in expected]
             return X_rows if order == list(range(len(order))) else X_rows[:, order]

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.errors import ChainruleError, ConfigurationError, ModelFileError
-from chainrule.extras import install_command
+from chainrule.extras import needs
 from chainrule.io.atomic import atomic_write
 from chainrule.model.model import Model
 from chainrule.model.targets import Classes, Values
@@ -48,10 +48,8 @@ def onnx_model(model: Model) -> Any:
     try:
         import onnx
         from onnx import TensorProto, helper, numpy_helper
-    except ImportError:
-        raise ConfigurationError(
-            f"ONNX export needs the onnx package: {install_command('onnx')}"
-        ) from None
+    except ImportError as exc:
+        raise ConfigurationError(needs("ONNX export", "onnx", exc.name)) from None
     net, targets, scaler = model.net, model.targets, model.scaler
     nodes: list[Any] = []
     initializers: list[Any] = []

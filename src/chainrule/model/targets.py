@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.errors import DataError, ModelFileError
+from chainrule.errors import DataError, ModelFileError, listed, shown
 
 THRESHOLD = 0.5  # a sigmoid unit says "class 1" (or "label on") above this probability
 
@@ -95,7 +95,7 @@ class Classes(TargetCodec):
         self.classes = np.asarray(classes)
         self.multilabel = bool(multilabel)
         if self.classes.ndim != 1 or len(self.classes) < 1:
-            raise DataError(f"classes must be a list of labels, got {classes!r}")
+            raise DataError(f"classes must be a list of labels, got {shown(classes)}")
         if softmax is None:
             softmax = not self.multilabel and len(self.classes) > 2
         self.softmax = bool(softmax)
@@ -129,7 +129,8 @@ class Classes(TargetCodec):
         unknown = self.unknown(y)
         if unknown:
             raise DataError(
-                f"labels {unknown} are not among the model's classes {self.classes.tolist()}"
+                f"labels {listed(unknown, quote=True)} are not among the model's classes "
+                f"{listed(self.classes, quote=True)}"
             )
         if self.binary:
             return (y == self.classes[1]).astype(dtype).reshape(1, -1)

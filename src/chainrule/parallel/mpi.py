@@ -24,7 +24,7 @@ import numpy as np
 from chainrule.core.network import Cache, Network
 from chainrule.core.validation import check_instance
 from chainrule.errors import ConfigurationError, plural
-from chainrule.extras import install_command
+from chainrule.extras import needs
 from chainrule.train.steps import StepStrategy
 
 #: Environment variables through which MPI launchers tell a process how many ranks there are:
@@ -88,10 +88,9 @@ def world() -> Ranks | None:
         return None
     try:
         from mpi4py import MPI
-    except ImportError:
+    except ImportError as exc:
         raise ConfigurationError(
-            f"started by an MPI launcher with {launched_size()} processes, but mpi4py is not "
-            f"installed: {install_command('mpi')}"
+            needs(f"a run of {launched_size()} MPI processes", "mpi", exc.name)
         ) from None
     return Ranks(MPI.COMM_WORLD)
 

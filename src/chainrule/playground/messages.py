@@ -16,7 +16,7 @@ import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from chainrule.errors import ChainruleError
+from chainrule.errors import ChainruleError, listed, plural
 from chainrule.playground.datasets import CLASSIFICATION, FEATURES, REGRESSION
 
 MAX_MESSAGE_BYTES = 8192
@@ -105,7 +105,7 @@ def parse(text: Any) -> dict[str, Any]:
             + "; ".join(
                 part
                 for part in (
-                    f"unknown field(s) {', '.join(extra)}" if extra else "",
+                    f"unknown field(s) {listed(extra)}" if extra else "",
                     f"missing field(s) {', '.join(missing)}" if missing else "",
                 )
                 if part
@@ -131,7 +131,7 @@ def settings_from(given: dict[str, Any], base: Settings | None = None) -> Settin
     known = {f.name for f in fields(Settings)}
     unknown = sorted(set(given) - known)
     if unknown:
-        raise MessageError(f"unknown setting(s) {', '.join(unknown)}; known: {', '.join(known)}")
+        raise MessageError(f"unknown setting(s) {listed(unknown)}; known: {', '.join(known)}")
     values = {**base.as_dict(), **given}
     problem = _choice("problem", values["problem"], PROBLEMS)
     if "problem" in given and "dataset" not in given and values["dataset"] not in PROBLEMS[problem]:
@@ -146,7 +146,8 @@ def settings_from(given: dict[str, Any], base: Settings | None = None) -> Settin
     activations = _names("activations", activations, ACTIVATIONS, MAX_HIDDEN_LAYERS)
     if len(activations) != len(hidden):
         raise MessageError(
-            f"activations lists {len(activations)} names for {len(hidden)} hidden layers"
+            f"activations lists {plural(len(activations), 'name')} for "
+            f"{plural(len(hidden), 'hidden layer')}"
         )
     features = _names("features", values["features"], tuple(FEATURES), len(FEATURES))
     if not features or len(set(features)) != len(features):
