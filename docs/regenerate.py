@@ -56,7 +56,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs" / "guide").glob("*.md"))]
 """Every page whose blocks are under control: the README and the user guide."""
 
-FENCE = re.compile(r"^(`{3,})([\w-]*)\s*$")
+FENCE = re.compile(r"^(`{3,})([^`\s]*)\s*$")
 MARKER = re.compile(r"^<!-- (output|illustration|setup)(?::\s*(.*?))? -->$")
 KINDS = ("console", "python")
 FLAGS = ("times", "machine-dependent", "manual", "continues")
@@ -448,7 +448,7 @@ def check_form(block: Block) -> list[str]:
     """The problems of a block compared by form (empty when it has the form)."""
     problems = []
     for command, _, shown in commands(block):
-        key = "pytest" if command.endswith("pytest") else shown_command(command)
+        key = re.sub(r"^pip install \S+ && ", "", shown_command(command))
         if runnable(command) is None:
             continue
         form = FORMS.get(key)
@@ -466,7 +466,7 @@ def check_form(block: Block) -> list[str]:
 
 def unmarked(blocks: list[Block]) -> list[str]:
     """Blocks under no marker: every block must be run, be the snippet of one that is, or be
-    marked an illustration."""
+    marked an illustration (a MyST directive, ```` ```{toctree} ````, is none of these)."""
     snippets = {
         id(snippet_of(blocks, i))
         for i, b in enumerate(blocks)
@@ -475,13 +475,16 @@ def unmarked(blocks: list[Block]) -> list[str]:
     return [
         f"{b.where}: a ```{b.lang} block with no marker (output: ... or illustration)"
         for b in blocks
-        if b.marker is None and id(b) not in snippets
+        if b.marker is None and id(b) not in snippets and not b.lang.startswith("{")
     ]
 
 
-def run_page(page: Path, machine: bool = False, text: str | None = None) -> list[Result]:
-    """Run every block of ``page`` that is to run (the machine-dependent ones only with
-    ``machine``), in order, in a scratch folder of its own."""
+def run_page(
+    page: Path, machine: bool = False, text: str | None = None, only: str | None = None
+) -> list[Result]:
+    """Run every block of ``page`` that is to run, in order, in a scratch folder of its own: the
+    machine-dependent ones only with ``machine`` (and then, given ``only``, only those whose
+    text holds it)."""
     blocks = parse(page, text)
     results = []
     with tempfile.TemporaryDirectory(prefix="chainrule-docs-") as scratch:
@@ -490,7 +493,10 @@ def run_page(page: Path, machine: bool = False, text: str | None = None) -> list
             marker = block.marker
             if marker is None or marker.kind == "illustration":
                 continue
-            if "manual" in marker.flags or ("machine-dependent" in marker.flags and not machine):
+            skipped = "machine-dependent" in marker.flags and not (
+                machine and (only is None or only in "\n".join(block.lines))
+            )
+            if "manual" in marker.flags or skipped:
                 if marker.kind == "python":
                     run.snippet = run.chain(block, snippet_of(blocks, index))
                 continue
@@ -547,13 +553,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--machine-dependent", action="store_true", help="also rerun the machine-dependent blocks"
     )
+    parser.add_argument(
+        "--only", metavar="TEXT", help="rerun only the machine-dependent blocks holding TEXT"
+    )
     parser.add_argument("pages", nargs="*", type=Path, help="pages (default: README and guide)")
     args = parser.parse_args(argv)
     pages = [p.resolve() for p in args.pages] or PAGES
     status = 0
     for page in pages:
         found = problems(page)
-        results = run_page(page, args.machine_dependent)
+        results = run_page(page, args.machine_dependent, only=args.only)
         changed = diff(page, results)
         if found:
             print("\n".join(found), file=sys.stderr)
