@@ -61,7 +61,7 @@ MARKER = re.compile(r"^<!-- (output|illustration|setup)(?::\s*(.*?))? -->$")
 KINDS = ("console", "python")
 FLAGS = ("times", "machine-dependent", "manual", "continues")
 TINY = re.compile(r"\b\d(?:\.\d+)?e-(?:9|[1-9]\d)\b")
-SECONDS = re.compile(r"\b\d+(?:\.\d+)? ?s\b")
+SECONDS = re.compile(r" *\b\d+(?:\.\d+)? ?s\b")
 TIMEOUT = 600
 
 FORMS: dict[str, list[str]] = {
@@ -355,7 +355,7 @@ def normal(text: str, marker: Marker) -> str:
     """``text`` with what may differ between equal outputs masked."""
     text = TINY.sub("<1e-9>", text)
     if "times" in marker.flags:
-        text = SECONDS.sub("<seconds>", text)
+        text = SECONDS.sub(" <seconds>", text)  # and the spaces that right-align it
     return text
 
 
