@@ -80,6 +80,20 @@ def test_the_readme_shows_the_train_and_test_commands_ci_runs():
     assert re.search(r"^pip install (--quiet )?'\.\[test\]' && pytest$", ci, re.M)
 
 
+def test_every_relative_link_of_the_readme_names_a_file_and_heading_that_exist():
+    text = README.read_text(encoding="utf-8")
+    links = re.findall(r"\]\(((?!https?://)[^)#]+)(?:#([\w-]+))?\)", text)
+    assert {path for path, _ in links} >= {f"docs/guide/{p.name}" for p in GUIDE.glob("*.md")} - {
+        "docs/guide/index.md"
+    }
+    for path, anchor in links:
+        assert (ROOT / path).is_file(), path
+        if anchor:
+            headings = re.findall(r"^#+ (.+)$", (ROOT / path).read_text(encoding="utf-8"), re.M)
+            slugs = {re.sub(r"[^\w\- ]", "", h).strip().lower().replace(" ", "-") for h in headings}
+            assert anchor in slugs, (path, anchor)
+
+
 def test_every_deterministic_block_prints_what_it_shows():
     pytest.importorskip("sklearn")
     pytest.importorskip("onnxruntime")
