@@ -9,7 +9,8 @@ bad one is answered with ``{"type": "error", "message": ...}`` and the connectio
 playing, the server takes ``speed`` updates, sends a frame, and waits for the page to say it has
 drawn it (``drawn``), so frames never queue up and the time from the last step to the drawn frame
 is the step-to-screen latency it reports. At most :data:`MAX_CONNECTIONS` pages at once; a closed
-connection drops its session and with it every array. """
+connection drops its session and with it every array.
+"""
 
 from __future__ import annotations
 
