@@ -20,7 +20,8 @@ The markers are HTML comment lines right above a fenced block (GitHub and MyST s
     The block is not run, and shows no output.
 
 Flags after the kind, comma-separated: ``times`` (a number of seconds, ``0.23 s``, is the
-machine's and compares equal to any other), ``machine-dependent`` (see above; its form is
+machine's and compares equal to any other; a run block that shows seconds without it is a
+problem), ``machine-dependent`` (see above; its form is
 checked against :data:`FORMS`), ``manual`` (a session that cannot be replayed, an interrupted
 run or a server that runs until Ctrl-C: never run, checked for its form), ``continues`` (a
 python snippet runs after the snippet run before it on the page, and what that one continues,
@@ -590,9 +591,13 @@ def problems(page: Path, text: str | None = None) -> list[str]:
     blocks = parse(page, text)
     found = unmarked(blocks)
     for block in blocks:
-        if block.marker and block.marker.flags & {"machine-dependent", "manual"}:
-            if block.marker.kind == "console":
+        marker = block.marker
+        if marker and marker.flags & {"machine-dependent", "manual"}:
+            if marker.kind == "console":
                 found.extend(check_form(block))
+        elif marker and marker.kind != "illustration" and "times" not in marker.flags:
+            if any(SECONDS.search(line) for line in block.lines if not line.startswith("$ ")):
+                found.append(f"{block.where}: an output that shows seconds, not marked 'times'")
     return found
 
 

@@ -149,6 +149,16 @@ def test_an_unmarked_block_is_a_problem():
     assert len(problems) == 1 and "no marker" in problems[0]
 
 
+def test_a_block_that_shows_seconds_must_say_so():
+    text = README.read_text(encoding="utf-8")
+    marked = (
+        "<!-- output: console, times -->\n```console\n$ pip install '.[cli]' && chainrule train"
+    )
+    assert marked in text
+    problems = regenerate.problems(README, text.replace(marked, marked.replace(", times", "")))
+    assert len(problems) == 1 and "not marked 'times'" in problems[0]
+
+
 def test_only_the_seconds_of_a_times_block_and_rounding_noise_compare_equal():
     times = regenerate.Marker("console", {"times"})
     exact = regenerate.Marker("console")
