@@ -19,15 +19,23 @@ The markers are HTML comment lines right above a fenced block (GitHub and MyST s
 ``<!-- illustration -->``
     The block is not run, and shows no output.
 
-Flags after the kind, comma-separated: ``times`` (a number of seconds, ``0.23 s``, is the
-machine's and compares equal to any other; a run block that shows seconds without it is a
-problem), ``machine-dependent`` (see above; its form is
-checked against :data:`FORMS`), ``manual`` (a session that cannot be replayed, an interrupted
-run or a server that runs until Ctrl-C: never run, checked for its form), ``continues`` (a
-python snippet runs after the snippet run before it on the page, and what that one continues,
-their output dropped).
-Further comment lines ``<!-- setup: COMMAND -->`` run a command first (to make a file the
-block reads), output dropped.
+Flags after the kind, comma-separated:
+
+``times``
+    A number of seconds (``0.23 s``) is the machine's and compares equal to any other (a run
+    block that shows seconds without this flag is a problem).
+``machine-dependent``
+    Rerun only with ``--machine-dependent`` (see above); otherwise its form is checked against
+    :data:`FORMS`, without running it.
+``manual``
+    A session that cannot be replayed (an interrupted run, a server that runs until Ctrl-C):
+    never run, its form checked against :data:`FORMS`.
+``continues``
+    A python snippet runs after the snippet run before it on the page (and what that one
+    continues), their output dropped.
+
+Further comment lines ``<!-- setup: COMMAND -->`` above a block run a command first, once per
+page, output dropped (to make a file the block reads).
 
 Every page runs in a scratch folder of its own, holding links to the repository's top-level
 entries (``examples/``, ``benchmarks/``, ...), so what one block writes the next reads. A line
