@@ -78,7 +78,7 @@ FORMS: dict[str, list[str]] = {
         "...",
         "collected # items",
         "...",
-        "=* # passed* in #s (#:#:#) =*",
+        "=* # passed* in #s* =*",
     ],
     "mpiexec -n 2 chainrule train --data digits --hidden 64 --optimizer adam --lr 0.01 --epochs 20"
     " --batch-size 32 --dtype float64 --json": [
