@@ -37,7 +37,7 @@ exclude_patterns = ["_build", "**.ipynb_checkpoints"]
 root_doc = "index"
 
 # MyST: $...$ and $$...$$ math, amsmath environments, ``:::`` fences, heading anchors so the
-# README's ``#section`` links resolve.
+# guide's ``page.md#section`` links resolve.
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
 myst_heading_anchors = 3
 
@@ -75,7 +75,7 @@ html_theme_options = {
 }
 html_static_path: list[str] = []
 
-# The derivation and the README link code as ``../src/chainrule/x/y.py`` (right on GitHub and
+# The derivation and the guide link code as ``../src/chainrule/x/y.py`` (right on GitHub and
 # checked by tests/test_docs.py); on the site those links become references into the API
 # reference, so a renamed function is a broken reference and fails the build.
 CODE_LINK = re.compile(r"\[`(chainrule(?:\.\w+)+)`\]\((?:\.\./)*src/chainrule(?:/\w+)+\.py\)")
@@ -96,10 +96,6 @@ def _code_links_to_references(text: str) -> str:
 
 def _source_read(app, docname, source):
     source[0] = _code_links_to_references(source[0])
-
-
-def _include_read(app, relative_path, parent_docname, content):
-    content[0] = _code_links_to_references(content[0])
 
 
 def _lookup(dotted: str):
@@ -210,5 +206,4 @@ def setup(app):
     app.connect("autodoc-skip-member", _skip_member)
     app.connect("autodoc-process-bases", _public_bases)
     app.connect("source-read", _source_read)
-    app.connect("include-read", _include_read)
     app.connect("missing-reference", _missing_reference)

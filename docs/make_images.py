@@ -1,9 +1,9 @@
-"""Make every picture in docs/images from the commands the README shows.
+"""Make every picture in docs/images from the commands the user guide shows.
 
 Run from the repository's root: ``python docs/make_images.py``. Each entry of COMMANDS is a
-command line exactly as the README prints it (``tests/test_docs.py`` checks that it does);
-the script runs them in a scratch folder and copies what they write into docs/images, so the
-pictures stay the output of the commands beside them.
+command line exactly as the user guide (``docs/guide/``) prints it (``tests/test_docs.py``
+checks that it does); the script runs them in a scratch folder and copies what they write
+into docs/images, so the pictures stay the output of the commands beside them.
 """
 
 from __future__ import annotations

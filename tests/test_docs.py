@@ -93,7 +93,7 @@ def test_the_code_the_table_names_carries_the_label():
             assert equation.label in inspect.getsource(resolve(dotted)), (equation.label, dotted)
 
 
-def test_every_picture_is_made_by_a_command_the_readme_shows():
+def test_every_picture_is_made_by_a_command_the_guide_shows():
     import sys
 
     sys.path.insert(0, str(DOCS.parent))
@@ -101,8 +101,10 @@ def test_every_picture_is_made_by_a_command_the_readme_shows():
         import make_images
     finally:
         sys.path.pop(0)
-    readme = (DOCS.parent.parent / "README.md").read_text(encoding="utf-8")
-    shown = re.sub(r"\\\n\s+", "", readme)  # join continued command lines
+    guide = "\n".join(
+        page.read_text(encoding="utf-8") for page in sorted((DOCS.parent / "guide").glob("*.md"))
+    )
+    shown = re.sub(r"\\\n\s+", "", guide)  # join continued command lines
     for command in make_images.COMMANDS:
         assert f"$ {command}\n" in shown, command
     for script in make_images.SCRIPTS:
@@ -110,4 +112,4 @@ def test_every_picture_is_made_by_a_command_the_readme_shows():
     images = {path.name for path in (DOCS.parent / "images").iterdir()}
     assert images == set(make_images.PICTURES.values())
     for name in images:
-        assert f"docs/images/{name}" in readme, name
+        assert f"](../images/{name})" in guide, name

@@ -4,8 +4,9 @@ The installed scikit-learn ships ``sklearn/neural_network/tests/test_mlp.py``; t
 with its one import line changed to ``from chainrule import MLPClassifier, MLPRegressor`` and
 runs it with pytest in a subprocess (with scikit-learn's conftest, for its
 ``global_random_seed`` fixture). Every test must pass except those in :data:`PRIVATE`, which
-read or set scikit-learn's private attributes; the README lists each with the public behaviour
-it checks, and that behaviour is tested through chainrule's API in ``test_estimators.py``.
+read or set scikit-learn's private attributes; the user guide (``docs/guide/sklearn.md``) lists
+each with the public behaviour it checks, and that behaviour is tested through chainrule's API in
+``test_estimators.py``.
 """
 
 import os

@@ -1,15 +1,15 @@
 """The playground's web app: one page, its static files, and a websocket per learner.
 
-Starlette gives the ASGI app (routes, static files, websockets) and uvicorn serves it; see the
-README for why these two. The page is ``static/index.html`` with plain ES modules and the
-vendored KaTeX, all inside the package: the app serves that folder and nothing else, so the
-page can reach no other file. ``/ws`` is the websocket: the page sends the messages of
-:mod:`chainrule.playground.messages`, each checked before it acts; a bad one is answered with
-``{"type": "error", "message": ...}`` and the connection carries on. While playing, the
-server takes ``speed`` updates, sends a frame, and waits for the page to say it has drawn
-it (``drawn``), so frames never queue up and the time from the last step to the drawn frame
-is the step-to-screen latency it reports. At most :data:`MAX_CONNECTIONS` pages at once;
-a closed connection drops its session and with it every array.
+Starlette gives the ASGI app (routes, static files, websockets) and uvicorn serves it; the user
+guide's playground page (``docs/guide/playground.md``) says why these two. The page is
+``static/index.html`` with plain ES modules and the vendored KaTeX, all inside the package: the app
+serves that folder and nothing else, so the page can reach no other file. ``/ws`` is the websocket:
+the page sends the messages of :mod:`chainrule.playground.messages`, each checked before it acts; a
+bad one is answered with ``{"type": "error", "message": ...}`` and the connection carries on. While
+playing, the server takes ``speed`` updates, sends a frame, and waits for the page to say it has
+drawn it (``drawn``), so frames never queue up and the time from the last step to the drawn frame
+is the step-to-screen latency it reports. At most :data:`MAX_CONNECTIONS` pages at once; a closed
+connection drops its session and with it every array.
 """
 
 from __future__ import annotations
