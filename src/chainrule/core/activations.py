@@ -52,11 +52,15 @@ class Sigmoid(Activation):
     name = "sigmoid"
 
     def value(self, Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        # e^-|z| lies in (0, 1], so nothing overflows: for z >= 0 the value is 1 / (1 + e^-z),
-        # for z < 0 the algebraically equal e^z / (1 + e^z) keeps full relative precision.
+        # 1 / (1 + e^-z) in place, four passes. For z < 0, e^-z is large and the quotient
+        # keeps full relative precision; below about -88 (float32) e^-z overflows to inf and
+        # the value is 0, the limit (the overflow is expected, so it is not warned about).
         xp = namespace_of(Z)
-        E = xp.exp(-xp.abs(Z))
-        return xp.divide(xp.where(Z >= 0, 1.0, E), 1.0 + E, out=out)
+        with np.errstate(over="ignore"):
+            A = xp.multiply(Z, -1.0, out=out)
+            A = xp.exp(A, out=A)
+            A += 1.0
+            return xp.divide(1.0, A, out=A)
 
     def derivative(self, Z: np.ndarray, A: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         out = namespace_of(A).subtract(1.0, A, out=out)

@@ -43,14 +43,40 @@ def _scalar(value: float, dtype: np.dtype) -> Any:
     return dtype.type(value)
 
 
+def _sum(x: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False):
+    """``np.sum``, as its ufunc's reduction: the same sum without ``np.sum``'s Python layer,
+    which costs more than the sum itself on the seed's arrays."""
+    return np.add.reduce(x, axis=axis, dtype=dtype, out=out, keepdims=keepdims)
+
+
+def _max(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    return np.maximum.reduce(x, axis=axis, keepdims=keepdims)
+
+
+def _min(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    return np.minimum.reduce(x, axis=axis, keepdims=keepdims)
+
+
+def _matmul(A: Any, B: Any, out: Any = None) -> Any:
+    """``np.matmul``; a product over an inner dimension of 1 (``W[l]^T dZ[l]`` of a one-unit
+    layer: an outer product) as the broadcast multiply it is, the same numbers, which the BLAS
+    takes ten times as long for as a GEMM."""
+    if A.shape[-1] == 1 and A.ndim == 2 == B.ndim:
+        return np.multiply(A, B, out=out)
+    return np.matmul(A, B, out=out)
+
+
 class _NumPyNamespace(SimpleNamespace):
     def __reduce__(self) -> str:
         return "NUMPY"  # pickled by reference: the one NumPy namespace
 
 
-#: NumPy as the core's namespace: NumPy's own functions, nothing wrapped.
+#: NumPy as the core's namespace: NumPy's own functions (the reductions as their ufuncs').
 NUMPY = _NumPyNamespace(
-    **{name: getattr(np, name) for name in OPERATIONS},
+    **{
+        **{name: getattr(np, name) for name in OPERATIONS},
+        **{"sum": _sum, "max": _max, "min": _min, "matmul": _matmul},
+    },
     name="numpy",
     device="cpu",
     astype=lambda x, dtype: x.astype(dtype, copy=False),

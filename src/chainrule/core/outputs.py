@@ -137,7 +137,11 @@ class SigmoidCrossEntropy(Output):
         # C1 from the logits: -[y log σ(z) + (1 - y) log(1 - σ(z))] = log(1 + e^z) - z y,
         # written max(z, 0) + log(1 + e^-|z|) - z y so that e^-|z| <= 1 never overflows
         xp = namespace_of(Z)
-        return xp.maximum(Z, 0.0) - Z * Y + xp.log1p(xp.exp(-xp.abs(Z)))
+        E = xp.abs(Z)
+        E = xp.log1p(xp.exp(xp.multiply(E, -1.0, out=E), out=E), out=E)  # log(1 + e^-|z|)
+        E += xp.maximum(Z, 0.0)
+        E -= Z * Y
+        return E
 
     def predict(self, A: np.ndarray) -> np.ndarray:
         """0/1 labels ``(n[L], m)``: 1 where ``A[L] >= 0.5``."""

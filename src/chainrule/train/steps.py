@@ -66,13 +66,14 @@ class LocalGradient(StepStrategy):
         self.w_host = None if w is None else host(w)  # zero-weight batches, told on the host
         self.grads = net.xp.empty_like(net.theta)
         self._caches: dict[int, Cache] = {}  # at most two sizes: the batch and the last one
+        self._X_in_order: np.ndarray | None = None
         return X.shape[1]
 
     def __call__(self, columns: Any) -> tuple[float, float] | None:
         net, xp = self.net, self.net.xp
         if self.w_host is not None and not self.w_host[:, columns].any():
             return None
-        X, Y = self.columns(self.X, columns), self.columns(self.Y, columns)
+        X, Y = self.input_columns(columns), self.columns(self.Y, columns)
         w = None if self.w is None else self.columns(self.w, columns)
         m = X.shape[1]
         if m not in self._caches:
@@ -81,6 +82,19 @@ class LocalGradient(StepStrategy):
         cost = self.cost(net, cache, Y, w)
         net.batch_gradient(cache, Y, self.grads, w)
         return cost, m if w is None else xp.number(xp.sum(w))
+
+    def input_columns(self, columns: Any) -> Any:
+        """The batch's ``A[0]``. A batch of every example, of a NumPy ``X`` that is a view of
+        rows (``X_rows.T``), is held in C order, copied once: the BLAS takes F1's ``W[1] A[0]``
+        and B2's ``dZ[1] A[0]^T`` up to twice as fast so on the seed's shapes, and a full
+        batch's cache already holds arrays of that size. Every other batch is as given."""
+        X = self.X
+        whole = isinstance(columns, slice) and columns.start == 0 and columns.stop >= X.shape[1]
+        if not whole or not isinstance(X, np.ndarray) or X.flags.c_contiguous:
+            return self.columns(X, columns)
+        if self._X_in_order is None:
+            self._X_in_order = np.ascontiguousarray(X)
+        return self._X_in_order
 
     def columns(self, array: Any, columns: Any) -> Any:
         """The batch's columns of ``array``: a view for a slice, gathered for an index array
