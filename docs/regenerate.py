@@ -73,6 +73,9 @@ TINY = re.compile(r"\b\d(?:\.\d+)?e-(?:9|[1-9]\d)\b")
 SECONDS = re.compile(r" *\b\d+(?:\.\d+)? ?s\b")
 TIMEOUT = 600
 
+COMPILED = ("torch-compile", "jax-jit", "jax-scan")  # benchmark rows with a compile time
+STRETCHED = ("chainrule", "chainrule-estimator")  # the rows the stretch figures are about
+
 FORMS: dict[str, list[str]] = {
     "pytest": [
         "...",
@@ -116,23 +119,41 @@ FORMS: dict[str, list[str]] = {
         "│ saved │ digits.npz │",
         "└*┴*┘",
     ],
-    "python benchmarks/compare.py --repeat 5": [
-        "float32 matmul peak (NumPy, 4096^3): # GFLOP/s on # CPUs; BLAS *; every process ran with"
+    "python benchmarks/compare.py --repeat 3": [
+        "float32 matmul peak (NumPy): # GFLOP/s on # CPUs; BLAS *; every process ran with"
         " OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset",
-        "workload system seconds GFLOP/s of peak x chainrule peak RSS MiB kernel/threads",
+        "workload system seconds compile s GFLOP/s of peak x chainrule peak RSS MiB cost"
+        " kernel/threads",
         "-*",
         *[
-            f"{workload} {system} # # #% # # */#"
+            f"{workload} {system} # {'# ' if system in COMPILED else ''}# #% # # # */#"
             for workload in ("seed", "mnist", "wide")
             for system in (
                 "chainrule",
+                "chainrule-estimator",
                 "chainrule-1-thread",
                 "chainrule-float64",
                 "numpy-loop",
-                "pytorch",
                 "scikit-learn",
+                "torch-eager",
+                "torch-compile",
+                "jax-jit",
+                "jax-scan",
             )
         ],
+        "",
+        "targets (our time over theirs): no slower than numpy-loop, ahead of the others",
+        *[
+            f"{workload} {ours} vs {theirs} #x *"
+            for workload in ("seed", "mnist", "wide")
+            for ours in ("chainrule", "chainrule-estimator")
+            for theirs in ("numpy-loop", "torch-eager", "torch-compile", "jax-jit")
+        ],
+        "",
+        "stretch: seed within 1.3x of jax-scan, wide at 85% of peak, mnist at 40%",
+        *[f"seed {ours} #x jax-scan's time (goal 1.3x) *" for ours in STRETCHED],
+        *[f"mnist {ours} #% of peak (goal 40%) *" for ours in STRETCHED],
+        *[f"wide {ours} #% of peak (goal 85%) *" for ours in STRETCHED],
     ],
     "python benchmarks/compare.py --lbfgs --repeat 3": [
         "solver='lbfgs', float64, tol=0, max_iter=200; every process ran with OPENBLAS_CORETYPE"

@@ -150,6 +150,29 @@ def test_training_does_not_wait_for_the_device_every_step(monkeypatch):
     assert len(waits) <= 3 * 3 + 10, len(waits)
 
 
+def test_a_step_copies_nothing_from_the_host(monkeypatch):
+    """In order, without dropout, a step creates no array from host data: its numbers (the
+    1/m of dZ[L], relu's 0, the learning rate) go into the kernels as Python numbers, where
+    a 0-d array would be a copy to the device, and on CUDA a wait."""
+    X, Y = problem("softmax", m=200)
+    net = cr.Network([5, 8, 3], "relu", "softmax", seed=0, l2=0.1)
+    trainer = cr.Trainer(net, cr.SGD(0.05, momentum=0.9), batch_size=10, shuffle=False)
+    Xt, Yt = torch.asarray(X), torch.asarray(Y)
+    trainer.fit(Xt, Yt, epochs=1)
+    copies = []
+    for name in ("asarray", "tensor", "as_tensor", "from_numpy"):
+        original = getattr(torch, name)
+
+        def counted(*args, _original=original, **kwargs):
+            if args and not isinstance(args[0], torch.Tensor):  # from host data, not a copy
+                copies.append(args[0])  # of a tensor already on the device
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(torch, name, counted)
+    trainer.fit(Xt, Yt, epochs=2)  # 40 steps
+    assert copies == []
+
+
 def test_model_files_are_written_from_host_arrays(tmp_path):
     X, Y = problem("sigmoid")
     net, _ = train(torch.asarray(X), torch.asarray(Y), "relu", "sigmoid", "adam")
@@ -176,6 +199,14 @@ def test_a_checkpoint_resumes_on_torch_as_on_numpy(tmp_path):
     np.testing.assert_allclose(finals[1], finals[0], rtol=0, atol=1e-6)
 
 
+def test_arrays_of_one_library_and_device_share_a_namespace():
+    parameter = torch.nn.Parameter(torch.zeros(3))
+    assert namespace_of(parameter) is namespace_of(torch.zeros(2))
+    net = cr.Network([3, 2], "relu", "identity", seed=0)
+    net.to(torch.zeros(1))
+    net.forward(torch.nn.Parameter(torch.ones(3, 4), requires_grad=False))  # a subclass too
+
+
 def test_gradcheck_of_a_torch_network_runs_on_the_host():
     X, Y = problem("sigmoid", m=8)
     net = cr.Network([5, 4, 2], "tanh", seed=0).to(torch.asarray(X))
@@ -198,7 +229,7 @@ def test_import_chainrule_loads_numpy_alone():
 
 def test_without_array_api_compat_the_error_says_what_to_install(monkeypatch):
     monkeypatch.setattr(array_api, "array_api_compat", None)
-    monkeypatch.setattr(array_api, "_namespaces", {})
+    monkeypatch.setattr(array_api, "_libraries", {})
     with pytest.raises(ChainruleError, match=r"needs the array-api-compat package: pip install"):
         namespace_of(torch.zeros(2))
 

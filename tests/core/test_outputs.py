@@ -50,3 +50,24 @@ def test_fused_dZ_is_the_gradient_of_the_cost(name, rng):
         step[index] = eps
         numeric[index] = (out.cost(Z + step, Y) - out.cost(Z - step, Y)) / (2 * eps)
     np.testing.assert_allclose(out.dZ(out.activation(Z), Y), numeric, rtol=1e-6, atol=1e-10)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_binary_cross_entropy_keeps_its_precision_for_confident_right_answers(dtype):
+    """y = 1, z large: the loss is log(1 + e^-z) ~ e^-z, tiny; z - z y must cancel before
+    the tiny term is added, or it is lost to the rounding of z."""
+    Z = np.array([[5.0, 20.0, 40.0, -30.0]], dtype=dtype)
+    Y = np.array([[1.0, 1.0, 1.0, 0.0]], dtype=dtype)
+    exact = np.log1p(np.exp(-np.abs(Z.astype(np.float64))))
+    losses = get_output("sigmoid").losses(Z, Y)
+    np.testing.assert_allclose(losses, exact, rtol=1e-6 if dtype == "float32" else 1e-14)
+
+
+def test_the_outer_product_of_a_one_unit_layer_is_matmul_exactly(rng):
+    from chainrule.core.arrays import NUMPY
+
+    W_T = rng.normal(size=(16, 1)).astype(np.float32)  # W[2]^T of a one-unit output layer
+    dZ = rng.normal(size=(1, 569)).astype(np.float32)
+    np.testing.assert_array_equal(NUMPY.matmul(W_T, dZ), np.matmul(W_T, dZ))
+    out = np.empty((16, 569), np.float32)
+    assert NUMPY.matmul(W_T, dZ, out=out) is out

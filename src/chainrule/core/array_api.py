@@ -14,6 +14,7 @@ This module is imported only when a non-NumPy array reaches the core.
 
 from __future__ import annotations
 
+import operator
 import sys
 from typing import Any
 
@@ -75,9 +76,11 @@ class Namespace:
         """A 0-d result as the trainer adds it up: left on the device (no wait for it)."""
         return value
 
-    def scalar(self, value: float, dtype: Any) -> Any:
-        """``value`` as a 0-d array of ``dtype`` on the device."""
-        return self.library.asarray(value, dtype=self.dtype(dtype), device=self.device)
+    def scalar(self, value: float, dtype: Any) -> float:
+        """``value`` rounded to ``dtype``, as a Python number: libraries take Python numbers
+        into their kernels as they are, where a 0-d array would be a copy to the device."""
+        single = self.dtype(dtype) == self.library.float32
+        return float(np.float32(value) if single else np.float64(value))
 
     def to_numpy(self, x: Any) -> np.ndarray:
         """A host NumPy copy of ``x`` (what a model file holds)."""
@@ -116,10 +119,11 @@ class Namespace:
         dst[...] = src
 
     def astype(self, x: Any, dtype: Any) -> Any:
-        return self.library.astype(x, self.dtype(dtype))
+        return self.library.astype(x, self.dtype(dtype), copy=False)
 
     def reshape(self, x: Any, shape: Any) -> Any:
-        return self.library.reshape(x, shape)
+        # never a silent copy: W[l] and b[l] must be views of theta, or this fails loudly
+        return self.library.reshape(x, shape, copy=False)
 
     def concatenate(self, arrays: Any, axis: int = 0) -> Any:
         return self.library.concat(list(arrays), axis=axis)
@@ -131,7 +135,7 @@ class Namespace:
 
     # ------------------------------------------------------------------ elementwise
 
-    def _unary(name: str) -> Any:  # noqa: N805 - builds the methods below
+    def _unary(name: str) -> Any:  # builds the methods below
         def operation(self: Namespace, x: Any, out: Any = None) -> Any:
             return self._put(getattr(self.library, name)(x), out)
 
@@ -146,20 +150,28 @@ class Namespace:
     sqrt = _unary("sqrt")
     tanh = _unary("tanh")
 
-    def _binary(name: str) -> Any:  # noqa: N805
+    def _binary(name: str, operator: Any) -> Any:
         def operation(self: Namespace, x1: Any, x2: Any, out: Any = None) -> Any:
-            return self._put(getattr(self.library, name)(x1, x2), out)
+            if isinstance(x1, (int, float)) or isinstance(x2, (int, float)):
+                result = operator(x1, x2)  # a Python number goes into the kernel as it is
+            else:
+                result = getattr(self.library, name)(x1, x2)
+            return self._put(result, out)
 
         operation.__name__ = name
         return operation
 
-    add = _binary("add")
-    subtract = _binary("subtract")
-    multiply = _binary("multiply")
-    divide = _binary("divide")
-    maximum = _binary("maximum")
-    greater = _binary("greater")
+    add = _binary("add", operator.add)
+    subtract = _binary("subtract", operator.sub)
+    multiply = _binary("multiply", operator.mul)
+    divide = _binary("divide", operator.truediv)
+    greater = _binary("greater", operator.gt)
     del _unary, _binary
+
+    def maximum(self, x1: Any, x2: Any, out: Any = None) -> Any:
+        if self.name == "torch" and isinstance(x2, (int, float)):
+            return self._put(sys.modules["torch"].clamp_min(x1, x2), out)  # no 0-d copy
+        return self._put(self.library.maximum(x1, x2), out)
 
     def where(self, condition: Any, x1: Any, x2: Any) -> Any:
         return self.library.where(condition, x1, x2)
@@ -203,27 +215,31 @@ class Namespace:
         return self.library.any(x, axis=axis)
 
 
-_namespaces: dict[tuple[Any, str], Namespace] = {}
+_libraries: dict[type, Any] = {}  # an array type's standard namespace
+_namespaces: dict[tuple[str, str], Namespace] = {}  # one per library and device
 
 
 def namespace(x: Any) -> Namespace:
-    """The :class:`Namespace` of ``x``'s library on ``x``'s device (one per pair)."""
-    key = (type(x), str(getattr(x, "device", "")))
-    cached = _namespaces.get(key)
-    if cached is not None:
-        return cached
-    if array_api_compat is None:
-        raise ConfigurationError(
-            f"computing on {type(x).__module__} arrays needs the array-api-compat package: "
-            f"{install_command('array-api')}"
-        )
-    library = array_api_compat.array_namespace(x)
-    name = library.__name__.rsplit(".", 1)[-1]
+    """The :class:`Namespace` of ``x``'s library on ``x``'s device: one per pair, so that
+    arrays of one library and device (a tensor and an ``nn.Parameter``) share it."""
+    library = _libraries.get(type(x))
+    if library is None:
+        if array_api_compat is None:
+            raise ConfigurationError(
+                f"computing on {type(x).__module__} arrays needs the array-api-compat "
+                f"package: {install_command('array-api')}"
+            )
+        library = _libraries.setdefault(type(x), array_api_compat.array_namespace(x))
     if "jax" in library.__name__:
         raise ConfigurationError(
             "JAX arrays cannot be updated in place, and chainrule's optimisers update the "
             "parameters in place: train on NumPy, PyTorch, CuPy or another array API library "
             "with mutable arrays"
         )
-    _namespaces[key] = made = Namespace(library, array_api_compat.device(x), name)
+    device = array_api_compat.device(x)
+    key = (library.__name__, str(device))
+    made = _namespaces.get(key)
+    if made is None:
+        name = library.__name__.rsplit(".", 1)[-1]
+        made = _namespaces.setdefault(key, Namespace(library, device, name))
     return made

@@ -40,7 +40,7 @@ def _number(value: Any) -> float:
 
 def _scalar(value: float, dtype: np.dtype) -> Any:
     """``value`` as a scalar of ``dtype``, so arithmetic with it stays in that precision."""
-    return dtype.type(value)
+    return np.dtype(dtype).type(value)
 
 
 def _sum(x: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False):
@@ -86,13 +86,8 @@ NUMPY = _NumPyNamespace(
     library=np,
 )
 
-_LIBRARIES_WITHOUT_NAMESPACE = ("torch",)  # array API arrays without __array_namespace__
-
-
-def is_numpy(x: Any) -> bool:
-    """Whether ``x`` is computed on by NumPy: an ndarray, or anything that is not another
-    library's array (a list, a NumPy scalar, ``None``)."""
-    return isinstance(x, np.ndarray) or not is_foreign_array(x)
+# array API libraries whose arrays have no __array_namespace__ (array_api_compat wraps them)
+_LIBRARIES_WITHOUT_NAMESPACE = ("torch", "cupy")
 
 
 def is_foreign_array(x: Any) -> bool:
@@ -133,6 +128,8 @@ def namespace_of(x: Any, *others: Any) -> Any:
 
 def numpy_dtype(dtype: Any) -> np.dtype:
     """NumPy's dtype of the same name as ``dtype`` (``torch.float32`` -> ``float32``)."""
+    if isinstance(dtype, (np.dtype, type, str)):
+        return np.dtype(dtype)
     return np.dtype(str(dtype).rsplit(".", 1)[-1])
 
 

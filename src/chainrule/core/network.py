@@ -21,12 +21,13 @@ from typing import Any
 import numpy as np
 
 from chainrule.core.activations import Activation, LeakyReLU, get_activation
-from chainrule.core.arrays import NUMPY, describe, namespace_of
+from chainrule.core.arrays import NUMPY, describe, is_foreign_array, namespace_of
 from chainrule.core.initializers import initial_weights
 from chainrule.core.outputs import Output, get_output
 from chainrule.core.threads import in_row_blocks
 from chainrule.core.validation import (
     as_examples,
+    as_numeric_array,
     as_targets,
     as_weights,
     check_dtype,
@@ -358,7 +359,7 @@ class Network:
             J += self.l2_cost(m)
         if self.l1:
             J += self.l1_cost(m)
-        return J
+        return self.xp.number(J)
 
     def batch_gradient(
         self, cache: Cache, Y: np.ndarray, grads: np.ndarray, weights: np.ndarray | None = None
@@ -515,12 +516,23 @@ class Network:
         """Validate ``X`` ``(n[0], m)``, ``Y`` ``(n[L], m)`` and weights ``(m,)`` for this
         network: arrays of its dtype (``X.T`` of C-ordered rows passes without a copy), or a
         :class:`~chainrule.errors.DataError` naming the problem. Weights come back ``(1, m)``.
-        The arrays must live where the parameters do (:attr:`xp`)."""
+        The arrays must live where the parameters do (:attr:`xp`); plain lists of targets or
+        weights, which live nowhere, join them there."""
         self.check_namespace(X, Y, sample_weight)
+        if self.xp is not NUMPY:
+            Y = self.joined(Y, "Y")
+            sample_weight = None if sample_weight is None else self.joined(sample_weight, "w")
         X = as_examples(X, self.layer_sizes[0], self.dtype)
         Y = as_targets(Y, self.layer_sizes[-1], X.shape[1], self.dtype)
         self.output.check_targets(Y)
         return X, Y, as_weights(sample_weight, X.shape[1], self.dtype)
+
+    def joined(self, values: Any, name: str) -> Any:
+        """``values`` in the parameters' namespace: an array there as it is, a list or another
+        array-like of no library's (validated as NumPy would) copied there."""
+        if is_foreign_array(values):
+            return values
+        return self.xp.asarray(as_numeric_array(values, name, self.dtype))
 
     def __repr__(self) -> str:
         sizes = ", ".join(map(str, self.layer_sizes))

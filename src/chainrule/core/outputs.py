@@ -137,10 +137,9 @@ class SigmoidCrossEntropy(Output):
         # C1 from the logits: -[y log σ(z) + (1 - y) log(1 - σ(z))] = log(1 + e^z) - z y,
         # written max(z, 0) + log(1 + e^-|z|) - z y so that e^-|z| <= 1 never overflows
         xp = namespace_of(Z)
-        E = xp.abs(Z)
-        E = xp.log1p(xp.exp(xp.multiply(E, -1.0, out=E), out=E), out=E)  # log(1 + e^-|z|)
-        E += xp.maximum(Z, 0.0)
-        E -= Z * Y
+        E = xp.multiply(xp.abs(Z), -1.0)  # -|z|, then log(1 + e^-|z|) in the same buffer
+        E = xp.log1p(xp.exp(E, out=E), out=E)
+        E += xp.maximum(Z, 0.0) - Z * Y  # exact for large z with y = 1: the two cancel first
         return E
 
     def predict(self, A: np.ndarray) -> np.ndarray:

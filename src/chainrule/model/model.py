@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.core.arrays import is_foreign_array
+from chainrule.core.arrays import describe, host, is_foreign_array
 from chainrule.core.network import Network
 from chainrule.core.validation import check_instance
 from chainrule.errors import DataError, ModelFileError, listed, plural
@@ -185,7 +185,14 @@ class Model:
     def standardised(self, X_rows: np.ndarray) -> np.ndarray:
         """The rows as the network sees them: standardised (a copy) if the model was trained
         on standardised features, else as given."""
-        return X_rows if self.scaler is None else self.scaler.transform(X_rows)
+        if self.scaler is None:
+            return X_rows
+        if is_foreign_array(X_rows):
+            raise DataError(
+                "this model standardises its features on the host: give it NumPy rows "
+                f"(the rows are {describe(X_rows)})"
+            )
+        return self.scaler.transform(X_rows)
 
     # ------------------------------------------------------------------ predicting
 
@@ -200,18 +207,19 @@ class Model:
     def predict(self, X_rows: np.ndarray, standardised: bool = False) -> np.ndarray:
         """Labels ``(m,)`` (an indicator matrix for multi-label targets), or values ``(m,)``
         (``(m, n)`` for several outputs)."""
-        return self.targets.decode(self.outputs(X_rows, standardised), self.net.output.name)
+        return self.targets.decode(host(self.outputs(X_rows, standardised)), self.net.output.name)
 
     def predict_proba(self, X_rows: np.ndarray, standardised: bool = False) -> np.ndarray:
         """Class probabilities ``(m, k)``, one column per class in the order of
         :attr:`classes`. A regression model has none (:class:`DataError`)."""
-        return self.targets.probabilities(self.outputs(X_rows, standardised), self.net.output.name)
+        A_rows = host(self.outputs(X_rows, standardised))
+        return self.targets.probabilities(A_rows, self.net.output.name)
 
     def predict_both(
         self, X_rows: np.ndarray, standardised: bool = False
     ) -> tuple[np.ndarray, np.ndarray | None]:
         """``(predictions, probabilities or None)`` from one forward pass."""
-        A_rows = self.outputs(X_rows, standardised)
+        A_rows = host(self.outputs(X_rows, standardised))
         output = self.net.output.name
         probabilities = None if self.is_regression else self.targets.probabilities(A_rows, output)
         return self.targets.decode(A_rows, output), probabilities

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.core.arrays import host
 from chainrule.errors import ChainruleError, ConfigurationError, ModelFileError
 from chainrule.extras import needs
 from chainrule.io.atomic import atomic_write
@@ -55,7 +56,9 @@ def onnx_model(model: Model) -> Any:
     initializers: list[Any] = []
 
     def constant(name: str, value: Any) -> str:
-        initializers.append(numpy_helper.from_array(np.asarray(value, dtype=np.float32), name))
+        # the weights of a network on another device are exported from their host copy
+        host_value = np.asarray(host(value), dtype=np.float32)
+        initializers.append(numpy_helper.from_array(host_value, name))
         return name
 
     n, L = net.layer_sizes, net.L

@@ -137,7 +137,10 @@ class ScikitLearnAdam(Adam):
     ) -> None:
         xp = namespace_of(theta)
         self._moments(g, work, m, v)
-        step = self.learning_rate * math.sqrt(1 - self.beta_2**self.t) / (1 - self.beta_1**self.t)
+        step = xp.scalar(
+            self.learning_rate * math.sqrt(1 - self.beta_2**self.t) / (1 - self.beta_1**self.t),
+            np.float64,  # scikit-learn multiplies in float64
+        )
         xp.sqrt(v, out=work)
         work += self.epsilon
         xp.divide(m, work, out=work)
@@ -349,6 +352,8 @@ class _BaseMLP(BaseEstimator):
         xp = dispatched_namespace(X)
         if xp is not None and self.solver == "lbfgs":
             # scipy's L-BFGS-B iterates on the host; the fitted network then goes to X's device
+            if hasattr(self, "net_"):
+                self.net_.to(NUMPY)  # a warm start iterates on the host too
             fitted = self._fit(host(X), host(y), host(sample_weight), incremental)
             self.net_.to(X)
             return fitted

@@ -25,16 +25,17 @@ class ScikitLearnSGD(Optimizer):
     """
 
     name = "sklearn_sgd"
-    state_names = ("velocity",)
 
     def __init__(self, learning_rate: float = 0.1, momentum: float = 0.9, nesterov: bool = True):
         super().__init__(learning_rate)
         self.momentum = check_fraction("momentum", momentum)
         self.nesterov = bool(nesterov)
-        if not self.momentum:
-            # mu = 0: v = -alpha g and theta += v, Nesterov or not, which is plain gradient
-            # descent bit for bit; no velocity is kept, and the update is one pass, not six
-            self.state_names = ()
+
+    @property
+    def state_names(self) -> tuple[str, ...]:  # type: ignore[override]
+        """``mu = 0``: ``v = -alpha g`` and ``theta += v``, Nesterov or not, which is plain
+        gradient descent bit for bit; no velocity is kept, and the update is one pass, not six."""
+        return ("velocity",) if self.momentum else ()
 
     def _update(self, theta: np.ndarray, g: np.ndarray, work: np.ndarray, *v: np.ndarray) -> None:
         xp = namespace_of(theta)

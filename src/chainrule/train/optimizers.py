@@ -42,8 +42,9 @@ class Optimizer(ABC):
         """Apply one update to ``theta`` (modified in place) given ``g = dJ/dtheta``, in the
         namespace ``theta`` lives in (the buffers follow it there)."""
         xp = namespace_of(theta)
-        if not self.state:
-            self.state = {name: xp.zeros_like(theta) for name in self.state_names}
+        for name in self.state_names:
+            if name not in self.state:
+                self.state[name] = xp.zeros_like(theta)
         work = self._work
         if work is None or work.shape != theta.shape or namespace_of(work) is not xp:
             # one scratch vector, reused every step, so an update allocates nothing
@@ -138,7 +139,6 @@ class SGD(Optimizer):
     """
 
     name = "sgd"
-    state_names = ("velocity",)
     rule = (
         ("v = μ v + dθ  (v = dθ at the first step)", r"v \leftarrow \mu v + d\theta"),
         ("θ -= α v,  or with Nesterov  θ -= α (dθ + μ v)", r"\theta \leftarrow \theta - \alpha v"),
@@ -149,8 +149,11 @@ class SGD(Optimizer):
         super().__init__(learning_rate)
         self.momentum = check_fraction("momentum", momentum)
         self.nesterov = bool(nesterov)
-        if not self.momentum:  # v = g every step: plain gradient descent, with no velocity
-            self.state_names = ()
+
+    @property
+    def state_names(self) -> tuple[str, ...]:  # type: ignore[override]
+        """No velocity with ``momentum=0``: ``v = g`` every step, plain gradient descent."""
+        return ("velocity",) if self.momentum else ()
 
     def _update(self, theta: np.ndarray, g: np.ndarray, work: np.ndarray, *v: np.ndarray) -> None:
         if not self.momentum:

@@ -58,7 +58,7 @@ def clip_to_norm(g: Any, max_norm: float) -> None:
     place; the norm is not brought back from the device."""
     xp = namespace_of(g)
     norm = xp.sqrt(xp.sum(g * g))
-    g *= xp.where(norm > max_norm, max_norm / norm, 1.0)
+    g *= max_norm / xp.maximum(norm, max_norm)  # exactly 1 when ||g|| <= max_norm
 
 
 class Trainer:
@@ -277,7 +277,7 @@ class Trainer:
         records ``stop_reason = "interrupted"`` and propagates.
         """
         epochs = check_positive_int("epochs", epochs)
-        self._follow(X)
+        self._follow(X, Y, sample_weight, validation)
         X, Y, w = self._checked(X, Y, sample_weight)
         if validation is not None:
             validation = self._checked(*validation)
@@ -300,9 +300,11 @@ class Trainer:
             self.net.theta[...] = best
         return self.history
 
-    def _follow(self, X: Any) -> None:
+    def _follow(self, X: Any, Y: Any, w: Any, validation: Any) -> None:
         """Move the network, and a resumed run's best parameters, to where ``X`` is: the
-        namespace follows the data (:mod:`chainrule.core.arrays`)."""
+        namespace follows the data (:mod:`chainrule.core.arrays`). Data that mixes
+        namespaces is refused first, so that a refused call moves nothing."""
+        namespace_of(X, Y, w, *(validation or ()))
         net = self.net.to(X)
         best = self.state.best_theta
         if best is not None and namespace_of(best) is not net.xp:
@@ -604,6 +606,7 @@ def fit(
     beyond 100) get a ``UserWarning`` that says how to standardise them.
     """
     check_instance("net", net, Network, "a chainrule Network")
+    namespace_of(X, Y, sample_weight, *(validation_data or ()))  # refused before any move
     net.to(X)  # the parameters go where the data is
     X, Y, w = net.check_data(X, Y, sample_weight)
     warn_if_far_from_unit_scale(X)
