@@ -516,7 +516,7 @@ class Network:
         """Validate ``X`` ``(n[0], m)``, ``Y`` ``(n[L], m)`` and weights ``(m,)`` for this
         network: arrays of its dtype (``X.T`` of C-ordered rows passes without a copy), or a
         :class:`~chainrule.errors.DataError` naming the problem. Weights come back ``(1, m)``.
-        The arrays must live where the parameters do (:attr:`xp`); plain lists of targets or
+        The arrays must live where the parameters do (``xp``); plain lists of targets or
         weights, which live nowhere, join them there."""
         self.check_namespace(X, Y, sample_weight)
         if self.xp is not NUMPY:
