@@ -79,7 +79,7 @@ STRETCHED = ("chainrule", "chainrule-estimator")  # the rows the stretch figures
 FORMS: dict[str, list[str]] = {
     "pytest": [
         "...",
-        "collected # items",
+        "collected # items / # deselected / # selected",
         "...",
         "=* # passed* in #s* =*",
     ],
