@@ -75,6 +75,15 @@ def test_every_activation_and_output_trains_as_on_numpy(library, activation, out
 
 
 @pytest.mark.parametrize("library", sorted(NAMESPACES))
+def test_batches_in_order_with_a_short_last_one_train_as_on_numpy(library):
+    X, Y = problem("sigmoid")  # 48 examples in batches of 10: the last one holds 8
+    expected, _ = train(X, Y, "relu", "sigmoid", "sgd", shuffle=False)
+    convert = NAMESPACES[library]
+    net, _ = train(convert(X), convert(Y), "relu", "sigmoid", "sgd", shuffle=False)
+    np.testing.assert_allclose(host(net.theta), expected.theta, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("library", sorted(NAMESPACES))
 @pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
 def test_every_optimizer_trains_as_on_numpy(library, optimizer):
     X, Y = problem("softmax")
@@ -151,9 +160,10 @@ def test_training_does_not_wait_for_the_device_every_step(monkeypatch):
 
 
 def test_a_step_copies_nothing_from_the_host(monkeypatch):
-    """In order, without dropout, a step creates no array from host data: its numbers (the
-    1/m of dZ[L], relu's 0, the learning rate) go into the kernels as Python numbers, where
-    a 0-d array would be a copy to the device, and on CUDA a wait."""
+    """Without dropout, a step creates no array from host data: its numbers (the 1/m of
+    dZ[L], relu's 0, the learning rate) go into the kernels as Python numbers, where a 0-d
+    array would be a copy to the device, and on CUDA a wait; a shuffled epoch copies its
+    order once."""
     X, Y = problem("softmax", m=200)
     net = cr.Network([5, 8, 3], "relu", "softmax", seed=0, l2=0.1)
     trainer = cr.Trainer(net, cr.SGD(0.05, momentum=0.9), batch_size=10, shuffle=False)
@@ -171,6 +181,9 @@ def test_a_step_copies_nothing_from_the_host(monkeypatch):
         monkeypatch.setattr(torch, name, counted)
     trainer.fit(Xt, Yt, epochs=2)  # 40 steps
     assert copies == []
+    shuffled = cr.Trainer(net, cr.SGD(0.05, momentum=0.9), batch_size=10, shuffle=True)
+    shuffled.fit(Xt, Yt, epochs=2)
+    assert len(copies) == 2  # each epoch's order, once, for all its batches
 
 
 def test_model_files_are_written_from_host_arrays(tmp_path):

@@ -71,8 +71,8 @@ class LocalGradient(StepStrategy):
 
     def __call__(self, columns: Any) -> tuple[float, float] | None:
         net, xp = self.net, self.net.xp
-        if self.w_host is not None and not self.w_host[:, columns].any():
-            return None
+        if self.w_host is not None and not self.w_host[:, host(columns)].any():
+            return None  # (host(columns): a copy back only for a run with sample weights)
         X, Y = self.input_columns(columns), self.columns(self.Y, columns)
         w = None if self.w is None else self.columns(self.w, columns)
         m = X.shape[1]

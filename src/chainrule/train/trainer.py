@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.core.arrays import host, is_foreign_array, namespace_of
+from chainrule.core.arrays import NUMPY, host, is_foreign_array, namespace_of
 from chainrule.core.network import Network
 from chainrule.core.validation import (
     check_instance,
@@ -47,10 +47,11 @@ Callback = Callable[[Network, int, History], Any]
 
 def batches(m: int, batch_size: int, order: np.ndarray | None) -> list[Any]:
     """Column selections of the mini-batches of an epoch: slices, or index arrays if shuffled."""
-    starts = range(0, m, batch_size)
+    # the last batch stops at m: the array API leaves slices past the end unspecified
+    bounds = [(start, min(start + batch_size, m)) for start in range(0, m, batch_size)]
     if order is None:
-        return [slice(start, start + batch_size) for start in starts]
-    return [order[start : start + batch_size] for start in starts]
+        return [slice(start, stop) for start, stop in bounds]
+    return [order[start:stop] for start, stop in bounds]
 
 
 def clip_to_norm(g: Any, max_norm: float) -> None:
@@ -363,6 +364,8 @@ class Trainer:
         order = None
         if self.shuffle and batch < m:
             order = net.rng.permutation(m) if self.order is None else self.order(m)
+            if net.xp is not NUMPY:  # the epoch's order goes to the device once, not per batch
+                order = net.xp.asarray(order)
         total = weight = 0.0
         for columns in batches(m, batch, order):
             result = gradient(columns)
