@@ -50,6 +50,7 @@ tables are as wide as they are for a reader who pipes the command (80 columns).
 from __future__ import annotations
 
 import argparse
+import ast
 import difflib
 import json
 import os
@@ -73,6 +74,20 @@ TINY = re.compile(r"\b\d(?:\.\d+)?e-(?:9|[1-9]\d)\b")
 SECONDS = re.compile(r" *\b\d+(?:\.\d+)? ?s\b")
 TIMEOUT = 600
 
+
+def benchmark_systems() -> tuple[str, ...]:
+    """``benchmarks/compare.py``'s ``SYSTEMS``, in the order its table prints them, read from
+    the script's source (not run), so that the form follows the script."""
+    tree = ast.parse((ROOT / "benchmarks" / "compare.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == [
+            "SYSTEMS"
+        ]:
+            return tuple(ast.literal_eval(node.value))
+    raise LookupError("benchmarks/compare.py has no SYSTEMS")
+
+
+BENCHMARKED = benchmark_systems()
 COMPILED = ("torch-compile", "jax-jit", "jax-scan")  # benchmark rows with a compile time
 STRETCHED = ("chainrule", "chainrule-estimator")  # the rows the stretch figures are about
 
@@ -128,18 +143,7 @@ FORMS: dict[str, list[str]] = {
         *[
             f"{workload} {system} # {'# ' if system in COMPILED else ''}# #% # # # */#"
             for workload in ("seed", "mnist", "wide")
-            for system in (
-                "chainrule",
-                "chainrule-estimator",
-                "chainrule-1-thread",
-                "chainrule-float64",
-                "numpy-loop",
-                "scikit-learn",
-                "torch-eager",
-                "torch-compile",
-                "jax-jit",
-                "jax-scan",
-            )
+            for system in BENCHMARKED
         ],
         "",
         "targets (our time over theirs): no slower than numpy-loop, ahead of the others",
@@ -346,9 +350,10 @@ def environment() -> dict[str, str]:
     return env
 
 
-def run_shell(command: str, folder: Path, where: str) -> str:
-    done = subprocess.run(
-        ["bash", "-c", PRELUDE + command],
+def run_in(argv: list[str], folder: Path) -> subprocess.CompletedProcess:
+    """``argv`` run in ``folder`` with the pages' environment, stdout and stderr as one text."""
+    return subprocess.run(
+        argv,
         cwd=folder,
         env=environment(),
         stdout=subprocess.PIPE,
@@ -356,21 +361,17 @@ def run_shell(command: str, folder: Path, where: str) -> str:
         text=True,
         timeout=TIMEOUT,
     )
+
+
+def run_shell(command: str, folder: Path, where: str) -> str:
+    done = run_in(["bash", "-c", PRELUDE + command], folder)
     if "Traceback (most recent call last)" in done.stdout:
         raise BlockError(f"{where}: {command!r} failed:\n{done.stdout}")
     return clean(done.stdout, folder)
 
 
 def run_python(code: str, folder: Path, where: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=folder,
-        env=environment(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=TIMEOUT,
-    )
+    done = run_in([sys.executable, "-c", code], folder)
     if done.returncode != 0:
         raise BlockError(f"{where}: the snippet failed:\n{done.stdout}")
     return clean(done.stdout, folder)

@@ -82,7 +82,6 @@ NUMPY = _NumPyNamespace(
     astype=lambda x, dtype: x.astype(dtype, copy=False),
     number=_number,
     scalar=_scalar,
-    to_numpy=np.asarray,
     library=np,
 )
 
@@ -137,6 +136,24 @@ def host(x: Any) -> Any:
     """``x`` as NumPy holds it: another library's array copied to the host, anything else
     as it is."""
     return namespace_of(x).to_numpy(x) if is_foreign_array(x) else x
+
+
+def columns_of(array: Any, columns: Any) -> Any:
+    """``array[:, columns]`` in ``array``'s namespace: a view for a slice; for an index array
+    NumPy's indexing (which scipy.sparse matrices share) or the standard's ``take``."""
+    if isinstance(columns, slice) or namespace_of(array) is NUMPY:
+        return array[:, columns]
+    return namespace_of(array).take(array, columns, axis=1)
+
+
+def placed_like(x: Any, like: Any) -> Any:
+    """``x`` where ``like`` lives, in ``like``'s dtype: itself if it is there already, else a
+    copy (through the host) into ``like``'s namespace and onto its device."""
+    xp = namespace_of(like)
+    if namespace_of(x) is xp:
+        return x
+    moved = np.asarray(host(x), dtype=numpy_dtype(like.dtype))
+    return moved if xp is NUMPY else xp.asarray(moved)
 
 
 def describe(x: Any) -> str:

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.core.activations import Activation, LeakyReLU, get_activation
-from chainrule.core.arrays import NUMPY, describe, is_foreign_array, namespace_of
+from chainrule.core.arrays import NUMPY, describe, host, is_foreign_array, namespace_of
 from chainrule.core.initializers import initial_weights
 from chainrule.core.outputs import Output, get_output
 from chainrule.core.threads import in_row_blocks
@@ -258,7 +258,7 @@ class Network:
         # the views on load (a network pickled on another namespace unpickles on NumPy).
         state = self.__dict__.copy()
         del state["W"], state["b"], state["xp"]
-        state["theta"] = self.xp.to_numpy(self.theta) if self.xp is not NUMPY else self.theta
+        state["theta"] = self.host_theta()
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -274,15 +274,15 @@ class Network:
         parameters already are. Training on another library's arrays does this itself."""
         xp = NUMPY if like is NUMPY else namespace_of(like)
         if xp is not self.xp:
-            host = self.theta if self.xp is NUMPY else self.xp.to_numpy(self.theta)
-            self.theta = host if xp is NUMPY else xp.asarray(host, self.dtype)
+            theta = self.host_theta()
+            self.theta = theta if xp is NUMPY else xp.asarray(theta, self.dtype)
             self.xp = xp
             self.W, self.b = self.unflatten(self.theta)
         return self
 
     def host_theta(self) -> np.ndarray:
         """``theta`` as a NumPy array on the host (itself on NumPy, a copy elsewhere)."""
-        return self.theta if self.xp is NUMPY else self.xp.to_numpy(self.theta)
+        return host(self.theta)
 
     def _hidden_activation_names(self, hidden_activation: str | Sequence[str]) -> list[str]:
         n_hidden = self.L - 1

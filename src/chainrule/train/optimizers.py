@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from chainrule.core.arrays import host, namespace_of
+from chainrule.core.arrays import host, namespace_of, placed_like
 from chainrule.core.threads import in_row_blocks
 from chainrule.core.validation import check_fraction, check_positive, lookup
 
@@ -49,7 +49,7 @@ class Optimizer(ABC):
         if work is None or work.shape != theta.shape or namespace_of(work) is not xp:
             # one scratch vector, reused every step, so an update allocates nothing
             self._work = xp.empty_like(theta)
-            self.state = {name: self._moved(v, theta) for name, v in self.state.items()}
+            self.state = {name: placed_like(v, theta) for name, v in self.state.items()}
         self.t += 1
         # elementwise: large vectors are updated a block at a time on several threads
         state = (self.state[name] for name in self.state_names)
@@ -61,12 +61,6 @@ class Optimizer(ABC):
     ) -> None:
         """The update rule itself, on (a block of) ``theta``, ``g``, a scratch vector and the
         state buffers in the order of ``state_names``; ``self.t`` already counts this step."""
-
-    @staticmethod
-    def _moved(buffer: Any, theta: Any) -> Any:
-        """``buffer`` where ``theta`` lives (a resumed run's host buffers, on a new device)."""
-        xp = namespace_of(theta)
-        return buffer if namespace_of(buffer) is xp else xp.asarray(host(buffer), theta.dtype)
 
     def hyperparameters(self) -> dict[str, Any]:
         """The constructor arguments, enough to rebuild an identical optimiser."""

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.core.arrays import NUMPY, namespace_of
+from chainrule.core.arrays import columns_of
 from chainrule.core.validation import check_fraction
 from chainrule.errors import ConfigurationError, plural
 
@@ -65,11 +65,8 @@ def hold_out(
     ``X`` is ``(n[0], m)``, ``Y`` ``(n[L], m)``, ``w`` ``(1, m)`` or ``None``.
     """
     val, kept = hold_out_indices(X.shape[1], fraction, seed, labels)
-    xp = namespace_of(X)
 
     def part(a: np.ndarray | None, index: np.ndarray) -> np.ndarray | None:
-        if a is None:
-            return None
-        return a[:, index] if xp is NUMPY else xp.take(a, index, axis=1)
+        return None if a is None else columns_of(a, index)
 
     return part(X, kept), part(Y, kept), part(w, kept), (part(X, val), part(Y, val), part(w, val))

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.core.arrays import NUMPY, host
+from chainrule.core.arrays import columns_of, host
 from chainrule.core.network import Cache, Network, dense_product
 
 
@@ -73,8 +73,8 @@ class LocalGradient(StepStrategy):
         net, xp = self.net, self.net.xp
         if self.w_host is not None and not self.w_host[:, host(columns)].any():
             return None  # (host(columns): a copy back only for a run with sample weights)
-        X, Y = self.input_columns(columns), self.columns(self.Y, columns)
-        w = None if self.w is None else self.columns(self.w, columns)
+        X, Y = self.input_columns(columns), columns_of(self.Y, columns)
+        w = None if self.w is None else columns_of(self.w, columns)
         m = X.shape[1]
         if m not in self._caches:
             self._caches[m] = Cache(net.layer_sizes, m, net.dtype, self.input_product(X), xp)
@@ -85,23 +85,16 @@ class LocalGradient(StepStrategy):
 
     def input_columns(self, columns: Any) -> Any:
         """The batch's ``A[0]``. A batch of every example, of a NumPy ``X`` that is a view of
-        rows (``X_rows.T``), is held in C order, copied once: the BLAS takes F1's ``W[1] A[0]``
-        and B2's ``dZ[1] A[0]^T`` up to twice as fast so on the seed's shapes, and a full
-        batch's cache already holds arrays of that size. Every other batch is as given."""
+        rows (``X_rows.T``), is held in C order, copied once: in that order the BLAS takes F1's
+        ``W[1] A[0]`` and B2's ``dZ[1] A[0]^T`` up to twice as fast on the seed's shapes, and a
+        full batch's cache already holds arrays of that size. Every other batch is as given."""
         X = self.X
         whole = isinstance(columns, slice) and columns.start == 0 and columns.stop >= X.shape[1]
         if not whole or not isinstance(X, np.ndarray) or X.flags.c_contiguous:
-            return self.columns(X, columns)
+            return columns_of(X, columns)
         if self._X_in_order is None:
             self._X_in_order = np.ascontiguousarray(X)
         return self._X_in_order
-
-    def columns(self, array: Any, columns: Any) -> Any:
-        """The batch's columns of ``array``: a view for a slice, gathered for an index array
-        (by NumPy's indexing, which scipy.sparse inputs share, or the standard's ``take``)."""
-        if isinstance(columns, slice) or self.net.xp is NUMPY:
-            return array[:, columns]
-        return self.net.xp.take(array, columns, axis=1)
 
     def input_product(self, X: Any) -> Any:
         """How F1 and B2 multiply with the input ``X``: NumPy's ``matmul``."""

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.core.arrays import NUMPY, host, is_foreign_array, namespace_of
+from chainrule.core.arrays import NUMPY, host, is_foreign_array, namespace_of, placed_like
 from chainrule.core.network import Network
 from chainrule.core.validation import (
     check_instance,
@@ -307,9 +307,8 @@ class Trainer:
         namespaces is refused first, so that a refused call moves nothing."""
         namespace_of(X, Y, w, *(validation or ()))
         net = self.net.to(X)
-        best = self.state.best_theta
-        if best is not None and namespace_of(best) is not net.xp:
-            self.state.best_theta = net.xp.asarray(host(best), net.dtype)
+        if self.state.best_theta is not None:
+            self.state.best_theta = placed_like(self.state.best_theta, net.theta)
 
     def _checked(
         self, X: Any, Y: Any, w: Any = None
